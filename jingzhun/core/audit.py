@@ -1,0 +1,174 @@
+"""The audit log: ``audit_record`` appends a hash-chained event inside the caller's transaction.
+
+Each event's hash covers its own content and the previous event's hash, so editing or deleting any
+row breaks the chain from that row on; ``audit_verify`` walks the chain and names the first break.
+Writers serialise on the single ``AuditChainHead`` row (``SELECT ... FOR UPDATE`` on PostgreSQL;
+SQLite's IMMEDIATE transactions already serialise writers).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import connection, transaction
+from django.utils import timezone
+
+from jingzhun.core.models import AuditChainHead, AuditEvent
+
+GENESIS_HASH = "0" * 64
+
+# Action codes, registered once with a translated label (dotted: app.entity.verb).
+ACTIONS: dict[str, Any] = {}
+
+
+def register_action(code: str, label: Any) -> str:
+    ACTIONS[code] = label
+    return code
+
+
+def action_label(code: str) -> str:
+    return str(ACTIONS.get(code, code))
+
+
+def to_jsonable(value: Any) -> Any:
+    """Normalise a payload so it hashes the same before and after a database round trip."""
+    if value is None:
+        return None
+    return json.loads(json.dumps(value, ensure_ascii=False, sort_keys=True, default=str))
+
+
+def _canonical(event_fields: dict[str, Any]) -> bytes:
+    return json.dumps(event_fields, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode()
+
+
+def compute_hash(
+    *,
+    prev_hash: str,
+    seq: int,
+    created_at: dt.datetime,
+    actor_username: str,
+    action: str,
+    target_type: str,
+    target_id: str,
+    area_code: str,
+    before: Any,
+    after: Any,
+) -> str:
+    payload = {
+        "seq": seq,
+        "created_at": created_at.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
+        "actor": actor_username,
+        "action": action,
+        "target_type": target_type,
+        "target_id": target_id,
+        "area_code": area_code,
+        "before": before,
+        "after": after,
+    }
+    return hashlib.sha256(prev_hash.encode() + _canonical(payload)).hexdigest()
+
+
+def audit_record(
+    *,
+    actor: Any,
+    action: str,
+    target_type: str,
+    target_id: Any,
+    area_code: str = "",
+    before: Any = None,
+    after: Any = None,
+) -> AuditEvent:
+    """Append one event. Must run inside the transaction of the change it records."""
+    if not connection.in_atomic_block:
+        raise RuntimeError("audit_record must be called inside the transaction of the change")
+    head, _created = AuditChainHead.objects.select_for_update().get_or_create(pk=1)
+    seq = head.seq + 1
+    created_at = timezone.now()  # microseconds survive the round trip on SQLite and PostgreSQL
+    username = getattr(actor, "username", "") or "system"
+    before_json, after_json = to_jsonable(before), to_jsonable(after)
+    digest = compute_hash(
+        prev_hash=head.hash,
+        seq=seq,
+        created_at=created_at,
+        actor_username=username,
+        action=action,
+        target_type=target_type,
+        target_id=str(target_id),
+        area_code=area_code or "",
+        before=before_json,
+        after=after_json,
+    )
+    event = AuditEvent(
+        seq=seq,
+        created_at=created_at,
+        actor=actor if getattr(actor, "pk", None) else None,
+        actor_username=username,
+        action=action,
+        target_type=target_type,
+        target_id=str(target_id),
+        area_code=area_code or "",
+        before=before_json,
+        after=after_json,
+        prev_hash=head.hash,
+        hash=digest,
+    )
+    event.save()
+    AuditChainHead.objects.filter(pk=1).update(seq=seq, hash=digest)
+    return event
+
+
+@dataclass(frozen=True)
+class ChainBreak:
+    seq: int
+    reason: str
+
+
+def audit_verify(*, batch_size: int = 5000) -> Iterator[tuple[int, ChainBreak | None]]:
+    """Walk the chain in order, yielding (events checked, first break or None) as it goes.
+
+    A break is reported when an event's content no longer matches its hash (edited), when its
+    ``prev_hash`` does not match the previous event (inserted or deleted before it), when sequence
+    numbers skip (deleted), or when the chain head disagrees with the last event (deleted at the end).
+    """
+    expected_prev = GENESIS_HASH
+    expected_seq = 1
+    checked = 0
+    last_seq = 0
+    queryset = AuditEvent.objects.order_by("seq").values_list(
+        "seq", "created_at", "actor_username", "action", "target_type", "target_id",
+        "area_code", "before", "after", "prev_hash", "hash",
+    )
+    with transaction.atomic():
+        for row in queryset.iterator(chunk_size=batch_size):
+            seq, created_at, username, action, ttype, tid, area, before, after, prev_hash, digest = row
+            if seq != expected_seq:
+                yield checked, ChainBreak(expected_seq, f"event #{expected_seq} is missing (deleted)")
+                return
+            if prev_hash != expected_prev:
+                yield checked, ChainBreak(seq, "previous-hash link does not match the event before it")
+                return
+            recomputed = compute_hash(
+                prev_hash=prev_hash, seq=seq, created_at=created_at, actor_username=username,
+                action=action, target_type=ttype, target_id=tid, area_code=area,
+                before=before, after=after,
+            )
+            if recomputed != digest:
+                yield checked, ChainBreak(seq, "content does not match its hash (edited)")
+                return
+            expected_prev = digest
+            expected_seq += 1
+            last_seq = seq
+            checked += 1
+            if checked % batch_size == 0:
+                yield checked, None
+        head = AuditChainHead.objects.filter(pk=1).first()
+        if head is not None and (head.seq != last_seq or head.hash != expected_prev):
+            yield checked, ChainBreak(last_seq + 1, "events after the last one were deleted")
+            return
+    yield checked, None
+
