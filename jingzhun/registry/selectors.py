@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from django.db import connection
 from django.db.models import Count, Prefetch, QuerySet, Sum
 
 from jingzhun.accounts.roles import Capability, can
@@ -76,10 +77,23 @@ def household_search(
             queryset = queryset.filter(household_number=query)
         else:
             # The head is a member too, so one indexed prefix search on member names covers both.
-            queryset = queryset.filter(pk__in=Person.objects.filter(name__startswith=query).values("household_id"))
+            queryset = queryset.filter(pk__in=_name_prefix(query).values("household_id"))
     if status and year:
         queryset = queryset.filter(years__year=year, years__status=status)
     return queryset.order_by("household_number")
+
+
+def _name_prefix(prefix: str) -> QuerySet[Person]:
+    """Members whose name starts with ``prefix``, answered from the name index on both databases.
+
+    PostgreSQL serves ``LIKE 'x%'`` from Django's pattern-ops index. SQLite's LIKE ignores case and
+    so never uses an index; there the same rows are the range [x, x + U+10FFFF) of the BINARY-collated
+    index, and the LIKE stays as the exact filter.
+    """
+    members = Person.objects.filter(name__startswith=prefix)
+    if connection.vendor == "sqlite":
+        members = members.filter(name__gte=prefix, name__lt=prefix + "\U0010ffff")
+    return members
 
 
 def household_history(*, actor: Any, household: Household, limit: int = 200) -> list[AuditEvent]:
