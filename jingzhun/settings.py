@@ -105,6 +105,8 @@ TEMPLATES = [
 _default_sqlite = f"sqlite:///{DATA_DIR / 'jingzhun.sqlite3'}"
 DATABASES = {"default": dj_database_url.parse(os.environ.get("DATABASE_URL", _default_sqlite))}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    if "DATABASE_URL" not in os.environ:
+        DATA_DIR.mkdir(parents=True, exist_ok=True)  # the default database lives there
     DATABASES["default"]["OPTIONS"] = {
         # IMMEDIATE avoids "database is locked" when two requests write at once; WAL lets reads go on.
         "transaction_mode": "IMMEDIATE",
