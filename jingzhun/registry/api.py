@@ -47,10 +47,7 @@ class ErrorOut(Schema):
     error: ErrorBody
 
 
-class MemberIn(Schema):
-    name: str
-    relation: str
-    id_number: str
+class MemberOptional(Schema):
     id_type: str | None = None
     sex: str | None = None
     birth_date: dt.date | None = None
@@ -61,19 +58,17 @@ class MemberIn(Schema):
     speaks_mandarin: bool | None = None
 
 
-class MemberPatch(Schema):
+class MemberIn(MemberOptional):
+    name: str
+    relation: str
+    id_number: str
+
+
+class MemberPatch(MemberOptional):
     version: int = Field(..., description="the household version you loaded")
     name: str | None = None
     relation: str | None = None
     id_number: str | None = None
-    id_type: str | None = None
-    sex: str | None = None
-    birth_date: dt.date | None = None
-    ethnicity: str | None = None
-    political_status: str | None = None
-    phone: str | None = None
-    is_soldier: bool | None = None
-    speaks_mandarin: bool | None = None
     status: str | None = None
     left_on: dt.date | None = None
 
