@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "jingzhun.policy",
     "jingzhun.registry",
     "jingzhun.synthetic",
+    "jingzhun.imports",
     "jingzhun.web",
 ]
 
@@ -170,3 +171,6 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("JINGZHUN_LOG_LEVEL", "WARNING")},
 }
 
+
+# Imports run in a background thread; true runs them inside the request (tests).
+IMPORT_INLINE = env_bool("JINGZHUN_IMPORT_INLINE", False)

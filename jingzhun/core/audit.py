@@ -8,6 +8,8 @@ SQLite's IMMEDIATE transactions already serialise writers).
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import datetime as dt
 import hashlib
 import json
@@ -21,6 +23,18 @@ from django.utils import timezone
 from jingzhun.core.models import AuditChainHead, AuditEvent
 
 GENESIS_HASH = "0" * 64
+# Where the changes of the current operation come from (an import batch, say); added to every event.
+_SOURCE: contextvars.ContextVar[str] = contextvars.ContextVar("audit_source", default="")
+
+
+@contextlib.contextmanager
+def audit_source(source: str) -> Iterator[None]:
+    """Mark every audit event recorded inside the block as coming from ``source`` (``import:12``)."""
+    token = _SOURCE.set(source)
+    try:
+        yield
+    finally:
+        _SOURCE.reset(token)
 
 # Action codes, registered once with a translated label (dotted: app.entity.verb).
 ACTIONS: dict[str, Any] = {}
@@ -90,6 +104,9 @@ def audit_record(
     seq = head.seq + 1
     created_at = timezone.now()  # microseconds survive the round trip on SQLite and PostgreSQL
     username = getattr(actor, "username", "") or "system"
+    source = _SOURCE.get()
+    if source:
+        after = {**(after or {}), "_source": source}
     before_json, after_json = to_jsonable(before), to_jsonable(after)
     digest = compute_hash(
         prev_hash=head.hash,

@@ -8,20 +8,24 @@ roles that may not see them.
 from __future__ import annotations
 
 import datetime as dt
+import tempfile
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
-from django.http import HttpRequest, StreamingHttpResponse
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.utils.translation import gettext_lazy as _
 from ninja import Field, Router, Schema, Status
 
 from jingzhun.core.exceptions import ValidationFailed, issue
 from jingzhun.registry import codelists, privacy, selectors, services
-from jingzhun.registry.exports import households_csv
+from jingzhun.registry.exports import households_csv, households_xlsx
 from jingzhun.registry.models import Household, HouseholdYear, Person, PersonYear
 
 households = Router(tags=["households"])
 members = Router(tags=["members"])
 MAX_LIMIT = 200
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 # --- schemas ----------------------------------------------------------------------------------------
@@ -229,14 +233,22 @@ def household_list(request: HttpRequest, q: str = "", area: str = "", status: st
     return {"count": queryset.count(), "items": [_household_out(request.auth, h) for h in page]}
 
 
-@households.get("/export", response={200: None, **ERRORS}, summary="Export the list as CSV (UTF-8 with BOM, or GBK)")
+@households.get("/export", response={200: None, **ERRORS},
+                summary="Export the list, one row per member: CSV (UTF-8 with BOM, or GBK) or XLSX")
 def household_export(request: HttpRequest, q: str = "", area: str = "", status: str = "", year: int | None = None,
-                     encoding: str = "utf-8") -> StreamingHttpResponse:
-    if encoding not in ("utf-8", "gbk"):
-        raise ValidationFailed(issues=[issue("encoding", "encoding", "utf-8 | gbk")])
+                     format: str = "csv", encoding: str = "utf-8") -> HttpResponse:  # noqa: A002 (query parameter name)
+    if format not in ("csv", "xlsx") or encoding not in ("utf-8", "gbk"):
+        raise ValidationFailed(issues=[issue("format", "format", _("Use format=csv or xlsx and encoding=utf-8 or gbk."))])
     queryset = _filtered(request, q, area, status, year)
-    stream = households_csv(actor=request.auth, households=queryset, year=year,
-                            filters={"q": q, "area": area, "status": status, "year": year},
+    filters = {"q": q, "area": area, "status": status, "year": year}
+    if format == "xlsx":
+        with tempfile.TemporaryDirectory() as tmp:
+            path = households_xlsx(actor=request.auth, households=queryset, path=Path(tmp) / "households.xlsx",
+                                   year=year, filters=filters)
+            response = HttpResponse(path.read_bytes(), content_type=XLSX_TYPE)
+        response["Content-Disposition"] = 'attachment; filename="households.xlsx"'
+        return response
+    stream = households_csv(actor=request.auth, households=queryset, year=year, filters=filters,
                             encoding="utf-8-sig" if encoding == "utf-8" else "gbk")
     response = StreamingHttpResponse(stream, content_type=f"text/csv; charset={encoding}")
     response["Content-Disposition"] = 'attachment; filename="households.csv"'

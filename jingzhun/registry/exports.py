@@ -1,11 +1,19 @@
-"""Exports of scoped household lists: masked for roles without ``registry.view_sensitive``,
-neutralised against spreadsheet formula injection, and audited."""
+"""Exports of scoped household lists, one row per member in the import layout (so an export can be
+corrected and imported again): CSV (UTF-8 with BOM, or GBK for Excel) or XLSX.
+
+The caller passes households from a selector (so already limited to the actor's areas). ID numbers,
+phones and bank accounts are masked for roles without ``registry.view_sensitive``; cells a
+spreadsheet would read as a formula are neutralised; every export is audited before the first byte.
+"""
 
 from __future__ import annotations
 
 import csv
 import io
+import os
+import tempfile
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 from django.db import transaction
@@ -15,14 +23,11 @@ from jingzhun.accounts.roles import Capability, can
 from jingzhun.core.audit import audit_record, register_action
 from jingzhun.core.exceptions import ActionForbidden
 from jingzhun.registry import codelists, privacy
+from jingzhun.registry.models import HouseholdYear, Person, PersonYear
 
 EXPORTED = register_action("registry.households.exported", _("Household list exported"))
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-HEADERS = (
-    ("household_number", "户编号"), ("area_code", "行政区划代码"), ("area_name", "行政村"), ("group_name", "村民小组"),
-    ("head_name", "户主姓名"), ("head_id_number", "户主证件号码"), ("member_count", "家庭人口数"),
-    ("phone", "联系电话"), ("bank_account", "银行账号"), ("status", "户状态"),
-)
+PAGE = 2000
 
 
 def neutralise(value: Any) -> Any:
@@ -32,44 +37,102 @@ def neutralise(value: Any) -> Any:
     return value
 
 
-def _rows(actor: Any, households: Any, year: int | None) -> Iterator[list[Any]]:
-    from jingzhun.registry.models import HouseholdYear, Person
+def export_columns() -> list[Any]:
+    from jingzhun.imports.columns import COLUMNS
 
-    for start in range(0, 10**12, 2000):
-        page = list(households.select_related("area")[start:start + 2000])
+    return list(COLUMNS)
+
+
+def _value(actor: Any, column: Any, household: Any, person: Any, year_record: Any, person_year: Any) -> Any:
+    key = column.key
+    if key == "household_number":
+        return household.household_number
+    if key == "area_code":
+        return household.area_id
+    if key == "phone":
+        return privacy.shown_phone(actor, household.phone)
+    if key == "bank_account":
+        return privacy.shown_account(actor, household.bank_account)
+    if key == "id_number":
+        return privacy.shown_id(actor, person.id_number)
+    if key == "person_phone":
+        return privacy.shown_phone(actor, person.phone)
+    if key == "year":
+        return year_record.year if year_record else ""
+    if key == "hh_status":
+        return codelists.label("household_status", year_record.status, "zh-hans") if year_record else ""
+    if key == "other_causes":
+        if not year_record:
+            return ""
+        return "、".join(codelists.label("poverty_cause", c, "zh-hans") for c in (year_record.other_cause_1, year_record.other_cause_2) if c)
+    if key == "health" and not privacy.sees_sensitive(actor):
+        return "***"  # health details are personal data
+    source = {"household": household, "person": person, "household_year": year_record, "person_year": person_year}[column.entity]
+    if source is None:
+        return ""
+    value = getattr(source, key, "")
+    if value is None:
+        return ""
+    if column.kind == "code":
+        return codelists.label(column.code_list, value, "zh-hans")
+    if column.kind == "bool":
+        return "是" if value else "否"
+    if column.kind == "date":
+        return value.isoformat()
+    if column.kind in ("money", "decimal"):
+        return str(value)
+    return value
+
+
+def export_rows(*, actor: Any, households: Any, year: int | None) -> Iterator[list[Any]]:
+    """Rows (header first) for ``households``, members in order, yearly fields of ``year`` (or the
+    latest year each household has)."""
+    columns = export_columns()
+    yield [c.zh for c in columns]
+    for start in range(0, 10**12, PAGE):
+        page = list(households.select_related("area")[start:start + PAGE])
         if not page:
             return
         ids = [h.pk for h in page]
-        heads = dict(Person.objects.filter(household_id__in=ids, relation="head", status="active")
-                     .values_list("household_id", "id_number"))
-        statuses = dict(HouseholdYear.objects.filter(household_id__in=ids, year=year).values_list("household_id", "status")) if year else {}
-        for h in page:
-            yield [neutralise(v) for v in (
-                h.household_number, h.area_id, h.area.name, h.group_name, h.head_name,
-                privacy.shown_id(actor, heads.get(h.pk, "")), h.member_count,
-                privacy.shown_phone(actor, h.phone), privacy.shown_account(actor, h.bank_account),
-                codelists.label("household_status", statuses.get(h.pk, ""), "zh-hans"),
-            )]
+        members: dict[int, list[Any]] = {}
+        for person in Person.objects.filter(household_id__in=ids).order_by("household_id", "-status", "id"):
+            members.setdefault(person.household_id, []).append(person)
+        years: dict[int, Any] = {}
+        year_rows = HouseholdYear.objects.filter(household_id__in=ids)
+        year_rows = year_rows.filter(year=year) if year else year_rows.order_by("household_id", "year")
+        for record in year_rows:
+            years[record.household_id] = record  # with no year asked, the latest wins
+        person_ids = [p.pk for group in members.values() for p in group]
+        person_years: dict[tuple[int, int], Any] = {
+            (record.person_id, record.year): record
+            for record in PersonYear.objects.filter(person_id__in=person_ids, year__in={y.year for y in years.values()})
+        }
+        for household in page:
+            year_record = years.get(household.pk)
+            for person in members.get(household.pk, []):
+                person_year = person_years.get((person.pk, year_record.year)) if year_record else None
+                yield [neutralise(_value(actor, c, household, person, year_record, person_year)) for c in columns]
+
+
+def _audit(actor: Any, households: Any, filters: dict[str, Any], fmt: str) -> None:
+    if not can(actor, Capability.EXPORT):
+        raise ActionForbidden()
+    with transaction.atomic():
+        audit_record(actor=actor, action=EXPORTED, target_type="registry.households", target_id="list",
+                     after={"households": households.count(), "filters": filters, "format": fmt,
+                            "masked": not privacy.sees_sensitive(actor)})
 
 
 def households_csv(*, actor: Any, households: Any, year: int | None = None, filters: dict[str, Any] | None = None,
                    encoding: str = "utf-8-sig") -> Iterator[bytes]:
-    """Stream a CSV of ``households`` (already scoped by a selector). The export is audited before the
-    first byte is sent, with the filters and whether the data were masked."""
-    if not can(actor, Capability.EXPORT):
-        raise ActionForbidden()
-    total = households.count()
-    with transaction.atomic():
-        audit_record(actor=actor, action=EXPORTED, target_type="registry.households", target_id="list",
-                     after={"rows": total, "filters": filters or {}, "masked": not privacy.sees_sensitive(actor),
-                            "format": "csv"})
+    """Stream a CSV export (``utf-8-sig`` or ``gbk``). Audited before the first byte."""
+    _audit(actor, households, filters or {}, f"csv/{encoding}")
 
     def stream() -> Iterator[bytes]:
         buffer = io.StringIO()
         writer = csv.writer(buffer)
-        writer.writerow([zh for _key, zh in HEADERS])
         first = True
-        for row in _rows(actor, households, year):
+        for row in export_rows(actor=actor, households=households, year=year):
             writer.writerow(row)
             if buffer.tell() > 64_000:
                 yield _encode(buffer, encoding, first)
@@ -77,6 +140,26 @@ def households_csv(*, actor: Any, households: Any, year: int | None = None, filt
         yield _encode(buffer, encoding, first)
 
     return stream()
+
+
+def households_xlsx(*, actor: Any, households: Any, path: Path, year: int | None = None,
+                    filters: dict[str, Any] | None = None) -> Path:
+    """Write an XLSX export to ``path`` (via a temporary file, so never half-written). Audited."""
+    import xlsxwriter
+
+    _audit(actor, households, filters or {}, "xlsx")
+    handle, temporary = tempfile.mkstemp(suffix=".xlsx", dir=path.parent)
+    os.close(handle)
+    book = xlsxwriter.Workbook(temporary, {"constant_memory": True, "strings_to_numbers": False,
+                                           "strings_to_formulas": False})
+    sheet = book.add_worksheet("农户名单 Households")
+    bold = book.add_format({"bold": True})
+    for index, row in enumerate(export_rows(actor=actor, households=households, year=year)):
+        sheet.write_row(index, 0, row, bold if index == 0 else None)
+    book.close()
+    os.replace(temporary, path)
+    path.chmod(0o644)
+    return path
 
 
 def _encode(buffer: io.StringIO, encoding: str, first: bool) -> bytes:

@@ -10,6 +10,7 @@ Updates are optimistic: the caller passes the ``version`` it loaded; if someone 
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -55,6 +56,7 @@ PERSON_YEAR_FIELDS = tuple(
     f.name for f in PersonYear._meta.get_fields()
     if getattr(f, "concrete", False) and f.name not in ("id", "person", "year", "version", "created_at", "updated_at")
 )
+HOUSEHOLD_NUMBER_RE = re.compile(r"^[0-9A-Za-z-]{4,20}$")
 STATUS_EVENT_FOR = {
     "poor": StatusEvent.Kind.IDENTIFIED,
     "exited": StatusEvent.Kind.EXITED,
@@ -162,9 +164,11 @@ def household_register(
     year: int | None = None,
     year_data: Mapping[str, Any] | None = None,
     today: dt.date | None = None,
+    household_number: str | None = None,
 ) -> Household:
     """Register a household with its members (exactly one head) and, optionally, its first yearly
-    record. The village must lie inside the actor's scope."""
+    record. The village must lie inside the actor's scope. ``household_number`` keeps a number given
+    by the national system or a spreadsheet (4–20 letters or digits); by default one is assigned."""
     _require_edit(actor)
     household = dict(household or {})
     area = Area.objects.filter(code=area_code).first()
@@ -173,6 +177,11 @@ def household_register(
     problems = []
     if area.level != AreaLevel.VILLAGE:
         problems.append(issue("area", "not_village", _("A household belongs to a village (行政村).")))
+    if household_number is not None:
+        if not HOUSEHOLD_NUMBER_RE.match(household_number):
+            problems.append(issue("household_number", "format", _("A household number has 4 to 20 letters or digits.")))
+        elif Household.objects.filter(household_number=household_number).exists():
+            problems.append(issue("household_number", "duplicate", _("This household number is already registered.")))
     problems += validation.check_household(household)
     cleaned_members = []
     for index, member in enumerate(members):
@@ -188,7 +197,7 @@ def household_register(
     if problems:
         raise ValidationFailed(issues=problems)
 
-    record = Household(area=area, household_number=_next_household_number(area.code),
+    record = Household(area=area, household_number=household_number or _next_household_number(area.code),
                        **{k: household.get(k) for k in HOUSEHOLD_FIELDS if k in household})
     record.bank_account = (record.bank_account or "").replace(" ", "")
     try:

@@ -11,6 +11,7 @@ urlpatterns = [
     path("areas/", views.area_index, name="area_index"),
     path("areas/<str:code>/", views.area_detail, name="area_detail"),
     path("households/", views.household_list, name="household_list"),
+    path("households/export.<str:fmt>", views.household_export, name="household_export"),
     path("households/new/", views.household_create, name="household_create"),
     path("households/new/member-row/", views.member_row, name="member_row"),
     path("households/<int:pk>/", views.household_view, name="household_detail"),

@@ -7,8 +7,10 @@ needs to show a page (reads, all scoped), and turns domain errors into messages 
 from __future__ import annotations
 
 import json
+import tempfile
 from collections.abc import Callable
 from functools import cached_property, wraps
+from pathlib import Path
 from typing import Any
 
 from django.contrib import messages
@@ -17,7 +19,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.core.serializers.json import DjangoJSONEncoder
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -38,6 +40,7 @@ from jingzhun.areas.selectors import (
 )
 from jingzhun.core.exceptions import ActionForbidden, EditConflict, NotFound, ValidationFailed
 from jingzhun.registry import codelists, services
+from jingzhun.registry.exports import households_csv, households_xlsx
 from jingzhun.registry.selectors import (
     household_counts,
     household_counts_by_area,
@@ -66,6 +69,7 @@ from jingzhun.web.forms import (
 PAGE_SIZE = 20
 SEARCH_CAP = 1000
 MEMBER_PREFIX = "members"
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 # --- plumbing ---------------------------------------------------------------------------------
@@ -243,9 +247,40 @@ def household_list(request: HttpRequest) -> HttpResponse:
         "query_string": query.urlencode(),
         "searched": any(params.get(k) for k in ("q", "area", "status")),
         "can_edit": can(user, Capability.REGISTRY_EDIT),
+        "can_export": can(user, Capability.EXPORT),
     }
     template = "web/_results.html" if _is_htmx(request) else "web/household_list.html"
     return render(request, template, context)
+
+
+@page
+@require_GET
+def household_export(request: HttpRequest, fmt: str) -> HttpResponse:
+    """The list as the search page filters it, one row per member: XLSX, or CSV in UTF-8 or GBK."""
+    if fmt not in ("csv", "xlsx"):
+        raise Http404()
+    if not can(request.user, Capability.EXPORT):
+        raise ActionForbidden()
+    form = SearchForm(request.GET or None, areas=_area_choices(request.user))
+    form.is_valid()
+    params = getattr(form, "cleaned_data", {}) or {}
+    year = params.get("year") or household_latest_year(actor=request.user)
+    queryset = household_search(actor=request.user, query=params.get("q", ""), area_code=params.get("area", ""),
+                                status=params.get("status", ""), year=year)
+    filters = {k: params.get(k) for k in ("q", "area", "status")} | {"year": year}
+    stamp = timezone.localdate().strftime("%Y%m%d")
+    if fmt == "xlsx":
+        with tempfile.TemporaryDirectory() as tmp:
+            path = households_xlsx(actor=request.user, households=queryset, path=Path(tmp) / "export.xlsx",
+                                   year=year, filters=filters)
+            response = HttpResponse(path.read_bytes(), content_type=XLSX_TYPE)
+    else:
+        encoding = "gbk" if request.GET.get("encoding") == "gbk" else "utf-8-sig"
+        response = StreamingHttpResponse(
+            households_csv(actor=request.user, households=queryset, year=year, filters=filters, encoding=encoding),
+            content_type=f"text/csv; charset={'gbk' if encoding == 'gbk' else 'utf-8'}")
+    response["Content-Disposition"] = f'attachment; filename="households-{stamp}.{fmt}"'
+    return response
 
 
 def _member_names(household: Any) -> dict[int, str]:

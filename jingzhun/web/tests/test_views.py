@@ -448,3 +448,26 @@ def test_resubmitting_the_conflict_form_keeps_both_edits(client, personas, house
     assert client.post(url, resubmit).status_code == 302
     household = Household.objects.get(pk=a.pk)
     assert household.group_name == "二组" and household.address == "黄花村三组 12 号"
+
+
+def test_export_links_download_the_scoped_list(client, personas, households, tmp_path):
+    import csv
+    import io
+
+    from openpyxl import load_workbook
+
+    a, b = households
+    client_for(client, personas.village_officer)
+    page = client.get(reverse("web:household_list")).content.decode()
+    assert reverse("web:household_export", args=["xlsx"]) in page
+    response = client.get(reverse("web:household_export", args=["csv"]), {"encoding": "gbk"})
+    rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode("gbk"))))
+    assert {r[0] for r in rows[1:]} == {a.household_number}
+    response = client.get(reverse("web:household_export", args=["xlsx"]))
+    path = tmp_path / "x.xlsx"
+    path.write_bytes(response.content)
+    sheet = load_workbook(path, read_only=True).active
+    assert [r[0] for r in sheet.iter_rows(min_row=2, values_only=True)] == [a.household_number] * 2
+    assert client.get(reverse("web:household_export", args=["pdf"])).status_code == 404
+    client_for(client, personas.cadre)
+    assert client.get(reverse("web:household_export", args=["csv"])).status_code == 403

@@ -1,0 +1,76 @@
+"""Imports run outside the web request: one background worker thread per process, jobs in order.
+
+The page that starts a job returns at once and polls the batch's status and ``progress_rows``. A job
+that dies with its process leaves the registry as it was (the merge is one transaction); such a
+batch is marked interrupted when its status is read again (``import_batch_refresh``).
+With ``JINGZHUN_IMPORT_INLINE=true`` (tests) jobs run synchronously in the calling thread.
+"""
+
+from __future__ import annotations
+
+import logging
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.db import close_old_connections
+
+from jingzhun.accounts.models import User
+from jingzhun.core.exceptions import DomainError
+from jingzhun.imports.models import ImportBatch
+from jingzhun.imports.services import import_check, import_merge
+
+log = logging.getLogger(__name__)
+_executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="jingzhun-import")
+
+
+def _submit(function: Any, *args: Any) -> None:
+    if getattr(settings, "IMPORT_INLINE", False):
+        function(*args)
+    else:
+        _executor.submit(function, *args)
+
+
+def _progress(batch_id: int):  # type: ignore[no-untyped-def]
+    seen = {"rows": 0}
+
+    def advance(n: int) -> None:
+        seen["rows"] += n
+        if seen["rows"] % 5000 < n:
+            ImportBatch.objects.filter(pk=batch_id).update(progress_rows=seen["rows"])
+
+    return advance
+
+
+def _run(batch_id: int, merge: bool) -> None:
+    close_old_connections()
+    try:
+        batch = ImportBatch.objects.get(pk=batch_id)
+        actor = User.objects.get(pk=batch.uploaded_by_id)
+        path = Path(batch.file_path)
+        outcome = import_check(actor=actor, path=path, year=batch.year, mode=batch.mode,
+                               encoding=batch.encoding or None, report_dir=path.parent, batch=batch,
+                               progress=_progress(batch_id))
+        if merge:
+            ImportBatch.objects.filter(pk=batch_id).update(progress_rows=0)
+            import_merge(actor=actor, outcome=outcome, progress=_progress(batch_id))
+    except DomainError:
+        pass  # the batch records the reason (import_check marks it failed)
+    except Exception:
+        log.exception("import %s failed", batch_id)
+        ImportBatch.objects.filter(pk=batch_id).update(status=ImportBatch.Status.FAILED,
+                                                       message="内部错误，未导入任何数据。 Internal error; nothing was imported.")
+    finally:
+        close_old_connections()
+
+
+def start_check(batch: ImportBatch) -> None:
+    """Check the stored file in the background (nothing is written to the registry)."""
+    _submit(_run, batch.pk, False)
+
+
+def start_merge(batch: ImportBatch) -> None:
+    """Check the stored file again and write it, in the background."""
+    ImportBatch.objects.filter(pk=batch.pk).update(status=ImportBatch.Status.MERGING, progress_rows=0)
+    _submit(_run, batch.pk, True)

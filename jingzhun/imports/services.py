@@ -1,0 +1,261 @@
+"""Imports: check the whole file first, then merge in one transaction.
+
+``import_check`` reads and validates (nothing is written to the registry) and records an
+``ImportBatch``; ``import_merge`` writes the valid households through the registry services inside
+one transaction, so an interrupted import leaves the registry as it was, and every change carries
+``_source: import:<batch>`` in the audit log. Re-importing the same file changes nothing; a
+corrected file updates what changed. ``all-or-nothing`` writes nothing when any row has a problem;
+``valid-only`` writes every household whose rows are all valid (never part of a household).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from jingzhun.accounts.roles import Capability, can
+from jingzhun.core.audit import audit_record, audit_source, register_action
+from jingzhun.core.exceptions import ActionForbidden, DomainError
+from jingzhun.imports.models import ImportBatch, ImportProblem
+from jingzhun.imports.readers import FileProblem, open_table
+from jingzhun.imports.report import write_report
+from jingzhun.imports.validate import CheckedFile, HouseholdGroup, Problem, check_file
+from jingzhun.registry import services as registry
+from jingzhun.registry.models import Household, HouseholdYear, Person, PersonYear
+
+IMPORT_CHECKED = register_action("imports.batch.checked", _("Import file checked"))
+IMPORT_MERGED = register_action("imports.batch.merged", _("Import written to the registry"))
+
+FILE_MESSAGES = {
+    "empty": _("The file is empty."),
+    "not_spreadsheet": _("This file is not a spreadsheet (XLSX or CSV); it cannot be read."),
+    "encoding": _("The file's characters cannot be read in this encoding; save it as UTF-8 or GBK, or name the encoding."),
+    "unknown_encoding": _("Unknown encoding; use utf-8, gbk or gb18030."),
+    "no_header": _("No header row was found."),
+}
+
+
+class ImportFileError(DomainError):
+    status = 422
+    default_code = "import_file"
+
+
+@dataclass
+class ImportOutcome:
+    batch: ImportBatch
+    checked: CheckedFile | None
+    report: Path | None
+    report_dir: Path
+
+    def write_report(self) -> Path:
+        assert self.checked is not None
+        self.report = write_report(self.checked, self.report_dir / f"import-{self.batch.pk}-report.xlsx")
+        self.batch.report_path = str(self.report)
+        return self.report
+
+
+PERSON_KEYS = ("name", "sex", "id_type", "id_number", "birth_date", "relation", "ethnicity", "political_status",
+               "phone", "is_soldier", "status")
+HOUSEHOLD_KEYS = registry.HOUSEHOLD_FIELDS
+
+
+def _digest(path: Path) -> str:
+    sha = hashlib.sha256()
+    with path.open("rb") as handle:
+        while chunk := handle.read(1 << 20):
+            sha.update(chunk)
+    return sha.hexdigest()
+
+
+MAX_STORED_PROBLEMS = 20_000
+
+
+def import_batch_create(*, actor: Any, path: Path | str, file_name: str, year: int | None = None,
+                        mode: str = ImportBatch.Mode.ALL_OR_NOTHING, encoding: str | None = None) -> ImportBatch:
+    """Record an uploaded file (already stored at ``path``) as a batch waiting to be checked."""
+    if not can(actor, Capability.REGISTRY_EDIT):
+        raise ActionForbidden()
+    path = Path(path)
+    return ImportBatch.objects.create(uploaded_by=actor if getattr(actor, "pk", None) else None, file_name=file_name,
+                                      sha256=_digest(path) if path.exists() else "", year=year, mode=mode,
+                                      file_path=str(path), encoding=encoding or "")
+
+
+def import_check(*, actor: Any, path: Path | str, year: int | None = None, mode: str = ImportBatch.Mode.ALL_OR_NOTHING,
+                 encoding: str | None = None, file_name: str | None = None, report_dir: Path | None = None,
+                 progress: Callable[[int], None] | None = None, batch: ImportBatch | None = None) -> ImportOutcome:
+    """Read and check ``path``; records the batch (or uses ``batch``), its problems and the report.
+    Raises ImportFileError (with the reason in zh-hans and en) when the file cannot be read at all."""
+    if not can(actor, Capability.REGISTRY_EDIT):
+        raise ActionForbidden()
+    path = Path(path)
+    if batch is None:
+        batch = import_batch_create(actor=actor, path=path, file_name=file_name or path.name, year=year, mode=mode,
+                                    encoding=encoding)
+    batch.status = ImportBatch.Status.CHECKING
+    batch.save(update_fields=["status"])
+    try:
+        table = open_table(path, encoding=encoding)
+        checked = check_file(table, actor=actor, year=year, progress=progress)
+    except FileProblem as exc:
+        batch.status = ImportBatch.Status.FAILED
+        batch.message = str(FILE_MESSAGES.get(exc.code, exc.code))
+        batch.finished_at = timezone.now()
+        batch.save()
+        raise ImportFileError(FILE_MESSAGES.get(exc.code, exc.code), code=exc.code) from exc
+    batch.rows = checked.total_rows
+    batch.households = len(checked.groups)
+    batch.rejected_households = len(checked.rejected_households)
+    batch.problems = len(checked.problems)
+    if checked.file_problem is not None:
+        batch.status = ImportBatch.Status.FAILED
+        batch.message = checked.file_problem.text("zh-hans")
+    else:
+        batch.status = ImportBatch.Status.CHECKED
+    outcome = ImportOutcome(batch, checked, None, report_dir or path.parent)
+    if checked.problems:
+        outcome.write_report()
+    _store_problems(batch, checked.problems)
+    batch.save()
+    with transaction.atomic():
+        audit_record(actor=actor, action=IMPORT_CHECKED, target_type="imports.batch", target_id=batch.pk,
+                     after={"file": batch.file_name, "sha256": batch.sha256, "rows": batch.rows,
+                            "households": batch.households, "problems": batch.problems})
+    return outcome
+
+
+def import_merge(*, actor: Any, outcome: ImportOutcome, progress: Callable[[int], None] | None = None) -> ImportBatch:
+    """Write the checked file. Nothing at all is written when the mode is all-or-nothing and there
+    were problems, or when anything fails while writing in that mode."""
+    batch, checked = outcome.batch, outcome.checked
+    if checked is None or batch.status != ImportBatch.Status.CHECKED:
+        return batch
+    if batch.mode == ImportBatch.Mode.ALL_OR_NOTHING and checked.problems:
+        batch.status = ImportBatch.Status.REJECTED
+        batch.finished_at = timezone.now()
+        batch.save()
+        return batch
+    batch.status = ImportBatch.Status.MERGING
+    batch.save(update_fields=["status"])
+    created = updated = unchanged = 0
+    late: list[Problem] = []
+    try:
+        with audit_source(f"import:{batch.pk}"), transaction.atomic():
+            for group in checked.valid_households:
+                try:
+                    with transaction.atomic():
+                        result = _merge_household(actor, group)
+                except DomainError as exc:
+                    if batch.mode == ImportBatch.Mode.ALL_OR_NOTHING:
+                        raise
+                    group.invalid = True
+                    late.append(Problem(group.first_row, "", group.number, exc.code, exc.message, exc.params))
+                    continue
+                created += result == "created"
+                updated += result == "updated"
+                unchanged += result == "unchanged"
+                if progress:
+                    progress(len(group.rows))
+            batch.created, batch.updated, batch.unchanged = created, updated, unchanged
+            audit_record(actor=actor, action=IMPORT_MERGED, target_type="imports.batch", target_id=batch.pk,
+                         after={"created": created, "updated": updated, "unchanged": unchanged,
+                                "rejected_households": len(checked.rejected_households)})
+    except DomainError as exc:
+        batch.status = ImportBatch.Status.REJECTED
+        batch.message = exc.text("zh-hans")
+        batch.finished_at = timezone.now()
+        batch.save()
+        return batch
+    if late:
+        checked.problems.extend(late)
+        outcome.write_report()
+        _store_problems(batch, checked.problems)
+    batch.rejected_households = len(checked.rejected_households)
+    batch.problems = len(checked.problems)
+    batch.status = ImportBatch.Status.DONE
+    batch.finished_at = timezone.now()
+    batch.save()
+    return batch
+
+
+def _clean_member(member: dict[str, Any]) -> dict[str, Any]:
+    return {k: member[k] for k in PERSON_KEYS if member.get(k) is not None}
+
+
+def _merge_household(actor: Any, group: HouseholdGroup) -> str:
+    year = group.year.get("year")
+    year_data = {k: v for k, v in group.year.items() if k != "year" and v is not None}
+    household_fields = {k: v for k, v in group.household.items() if k in HOUSEHOLD_KEYS and v is not None}
+    if group.existing_id is None:
+        household = registry.household_register(
+            actor=actor, area_code=group.household["area_code"], members=[_clean_member(m) for m in group.members],
+            household=household_fields, year=year if year_data else None, year_data=year_data,
+            household_number=group.number,
+        )
+        _merge_person_years(actor, household, group)
+        return "created"
+    household = Household.objects.get(pk=group.existing_id)
+    changed = False
+    household_changes = {k: v for k, v in household_fields.items() if getattr(household, k) != v}
+    if household_changes:
+        registry.household_update(actor=actor, household_id=household.pk, expected_version=household.version,
+                                  changes=household_changes)
+        changed = True
+    people = {p.id_base: p for p in Person.objects.filter(household=household)}
+    for member in group.members:
+        data = _clean_member(member)
+        person = people.get(member.get("id_base"))
+        household.refresh_from_db(fields=["version"])
+        if person is None:
+            registry.person_add(actor=actor, household_id=household.pk, expected_version=household.version, data=data)
+            changed = True
+            continue
+        diff = {k: v for k, v in data.items() if getattr(person, k) != v}
+        if diff:
+            registry.person_update(actor=actor, person_id=person.pk, expected_version=household.version, changes=diff)
+            changed = True
+    if year and year_data:
+        record = HouseholdYear.objects.filter(household=household, year=year).first()
+        diff = year_data if record is None else {k: v for k, v in year_data.items() if getattr(record, k) != v}
+        if diff:
+            household.refresh_from_db(fields=["version"])
+            registry.household_year_save(actor=actor, household_id=household.pk, year=year,
+                                         expected_version=household.version, data=diff)
+            changed = True
+    changed |= _merge_person_years(actor, household, group)
+    return "updated" if changed else "unchanged"
+
+
+def _merge_person_years(actor: Any, household: Household, group: HouseholdGroup) -> bool:
+    changed = False
+    people = {p.id_base: p for p in Person.objects.filter(household=household)}
+    for member in group.members:
+        data, year = member.get("_year") or {}, member.get("_year_number")
+        person = people.get(member.get("id_base"))
+        if not data or not year or person is None:
+            continue
+        record = PersonYear.objects.filter(person=person, year=year).first()
+        diff = data if record is None else {k: v for k, v in data.items() if getattr(record, k) != v}
+        if diff:
+            household.refresh_from_db(fields=["version"])
+            registry.person_year_save(actor=actor, person_id=person.pk, year=year,
+                                      expected_version=household.version, data=diff)
+            changed = True
+    return changed
+
+
+def _store_problems(batch: ImportBatch, problems: list[Problem]) -> None:
+    """Keep the first problems for the web report (the XLSX report always has all of them)."""
+    ImportProblem.objects.filter(batch=batch).delete()
+    ImportProblem.objects.bulk_create([
+        ImportProblem(batch=batch, row=p.row, column=p.column[:60], value=str(p.value)[:200], code=p.code[:40],
+                      message_zh=p.text("zh-hans")[:300], message_en=p.text("en")[:300])
+        for p in sorted(problems, key=lambda p: (p.row, p.column))[:MAX_STORED_PROBLEMS]
+    ], batch_size=2000)
