@@ -26,8 +26,8 @@ def registry(personas, tmp_path):
     rows = household_rows("HH0001") + household_rows("HH0002", surname="刘")
     for row in rows[:3]:
         row[2] = "=1+1"  # a formula in 所在组 of HH0001
-    for officer, area, path, data in ((personas.village_officer, None, "a.xlsx", rows),
-                                      (personas.village_officer_b, VILLAGE_B, "b.xlsx", household_rows("HHB001", area=VILLAGE_B))):
+    for officer, path, data in ((personas.village_officer, "a.xlsx", rows),
+                                (personas.village_officer_b, "b.xlsx", household_rows("HHB001", area=VILLAGE_B))):
         outcome = import_check(actor=officer, path=write_xlsx(tmp_path / path, data), report_dir=tmp_path)
         assert import_merge(actor=officer, outcome=outcome).status == ImportBatch.Status.DONE
     return tmp_path
