@@ -214,3 +214,26 @@ def test_area_outside_scope_for_existing_household(personas, tmp_path):
     outcome, _batch = run(personas.village_officer, write_xlsx(tmp_path / "a.xlsx", household_rows("HHB001", area=VILLAGE_B)))
     assert any(p.code in ("area_scope", "household_scope") for p in outcome.checked.problems)
     assert Household.objects.count() == 1
+
+
+@pytest.mark.parametrize("mode", ["all-or-nothing", "valid-only"])
+def test_interrupted_merge_leaves_the_registry_as_it_was(personas, tmp_path, monkeypatch, mode):
+    from jingzhun.imports import services as import_services
+
+    rows = household_rows("HH0001") + household_rows("HH0002", surname="刘") + household_rows("HH0003", surname="陈")
+    outcome = import_check(actor=personas.village_officer, path=write_xlsx(tmp_path / "a.xlsx", rows), mode=mode,
+                           report_dir=tmp_path)
+    real = import_services._merge_household
+    calls = {"n": 0}
+
+    def dies_on_the_third(actor, group):  # type: ignore[no-untyped-def]
+        calls["n"] += 1
+        if calls["n"] == 3:
+            raise KeyboardInterrupt  # the process is stopped in the middle of writing
+        return real(actor, group)
+
+    monkeypatch.setattr(import_services, "_merge_household", dies_on_the_third)
+    with pytest.raises(KeyboardInterrupt):
+        import_merge(actor=personas.village_officer, outcome=outcome)
+    assert Household.objects.count() == 0 and Person.objects.count() == 0
+    assert not AuditEvent.objects.filter(action="registry.household.registered").exists()
