@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import os
 import random
+import shutil
 import statistics
 import sys
 import tempfile
@@ -36,7 +37,10 @@ def main() -> None:
     parser.add_argument("--persons", type=int, default=1_000_000)
     parser.add_argument("--queries", type=int, default=200, help="queries per kind")
     parser.add_argument("--seed", type=int, default=42)
-    parser.add_argument("--database-url", default="", help="a PostgreSQL server URL (database 'postgres'); default: SQLite")
+    parser.add_argument("--database-url", default="",
+                        help="a PostgreSQL server URL, e.g. postgres://postgres@127.0.0.1:5432/postgres; the benchmark "
+                             "creates and drops its own database jingzhun_bench there (default: SQLite in a temp dir)")
+    parser.add_argument("--keep", action="store_true", help="keep the generated files, the SQLite file or the database")
     args = parser.parse_args()
 
     work = Path(tempfile.mkdtemp(prefix="jingzhun-bench-"))
@@ -57,6 +61,7 @@ def main() -> None:
     django.setup()
     from django.core.management import call_command
     from django.db import connection
+    from django.db.models import Max, Min
 
     from jingzhun.accounts.roles import Role
     from jingzhun.accounts.services import user_create
@@ -79,14 +84,17 @@ def main() -> None:
                           role=Role.COUNTY_OFFICER, scope_codes=counties)
 
     rng = random.Random(args.seed)
-    sample = list(Person.objects.order_by("?").values_list("name", "id_number", "household__household_number")[: args.queries])
+    bounds = Person.objects.aggregate(low=Min("id"), high=Max("id"))
+    low, high = bounds["low"], bounds["high"]
+    picked = rng.sample(range(low, high + 1), args.queries)
+    sample = list(Person.objects.filter(id__in=picked).values_list("name", "id_number", "household__household_number"))
+    rng.shuffle(sample)
     kinds = {
         "full name": [s[0] for s in sample],
         "name prefix": [s[0][:2] for s in sample],
         "ID number": [s[1] for s in sample],
         "household number": [s[2] for s in sample],
     }
-    rng.shuffle(kinds["name prefix"])
 
     def page(queryset) -> tuple[int, int]:  # noqa: ANN001
         count = queryset[:1001].count()
@@ -114,17 +122,26 @@ def main() -> None:
         ours(q)
         naive(q)
     print(f"\n{'kind':<18}{'p50 ms':>9}{'p95 ms':>9}{'max ms':>9}   {'baseline p50':>13}{'p95':>9}   ratio p50")
+    worst = 0.0
     for kind, queries in kinds.items():
         fast = timed(ours, queries)
         slow = timed(naive, queries[: max(10, len(queries) // 10)])
         ratio = statistics.median(slow) / statistics.median(fast)
+        worst = max(worst, percentile(fast, .95))
         print(f"{kind:<18}{percentile(fast, .5):9.1f}{percentile(fast, .95):9.1f}{max(fast):9.1f}   "
               f"{percentile(slow, .5):13.1f}{percentile(slow, .95):9.1f}   {ratio:8.1f}x")
+    print(f"\nworst p95 {worst:.1f} ms: {'within' if worst < 200 else 'ABOVE'} the 200 ms target")
     # Every query must find the household it was drawn from.
-    for _name, id_number, number in sample[:20]:
+    for name, id_number, number in sample[:20]:
         assert household_search(actor=officer, query=id_number).filter(household_number=number).exists()
+        assert household_search(actor=officer, query=number).filter(household_number=number).exists()
+        assert household_search(actor=officer, query=name).filter(household_number=number).exists()
+    connection.close()
+    if args.keep:
+        print(f"kept: {work} {os.environ['DATABASE_URL']}")
+        return
+    shutil.rmtree(work, ignore_errors=True)
     if args.database_url:
-        connection.close()
         import psycopg
 
         with psycopg.connect(args.database_url, autocommit=True) as conn:

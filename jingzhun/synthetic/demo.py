@@ -1,6 +1,8 @@
-"""The demo county: real 广东省 梅州市 平远县 with generated townships, villages and households,
-one account per role and level, and a few households registered through the services (so the
-audit log and the history pages have entries)."""
+"""The demo county: real 广东省 梅州市 平远县 (441426) with 8 generated townships (its real 镇 names)
+and about 60 villages, ~20,000 persons from the generator (fixed seed) loaded with the bulk loader,
+one account per role and level, and a few households registered through the services (so the audit
+log and the history pages have entries). Idempotent: a second run only makes sure the accounts and
+the example households exist."""
 
 from __future__ import annotations
 
@@ -11,41 +13,57 @@ from pathlib import Path
 from typing import Any
 
 from django.db import transaction
+from django.utils.translation import gettext_lazy as _
 
 from jingzhun.accounts.models import User
 from jingzhun.accounts.roles import Role
 from jingzhun.accounts.services import user_create
 from jingzhun.areas import codes
 from jingzhun.areas.models import Area, AreaLevel
+from jingzhun.core.exceptions import render_in
 from jingzhun.registry import idcard
 from jingzhun.registry.bulk import load_generated
-from jingzhun.registry.models import Household
+from jingzhun.registry.models import Household, Person
 from jingzhun.registry.services import household_register
-from jingzhun.synthetic.generator import write_registry
+from jingzhun.synthetic.generator import Layout, write_registry
 
 DEMO_COUNTY = "441426000000"
+DEMO_SEED = 2026
+DEMO_YEAR = 2024
 DEMO_PASSWORD = "jingzhun-demo-2026"  # noqa: S105 (printed for the demo on purpose)
+DEMO_TOWNSHIPS = 8
+DEMO_VILLAGES = 60
+SUPERUSER_LABEL = _("Superuser")
 
 
 @dataclass(frozen=True)
 class DemoLogin:
     username: str
-    role: str
+    role_zh: str
+    role_en: str
     area: str
+    password: str
 
 
-def build_demo(*, persons: int = 20_000, seed: int = 2026, progress: Any = None) -> dict[str, Any]:
+def demo_layout(persons: int) -> Layout:
+    """~60 villages in 8 townships whatever the size (small sizes for tests get small villages)."""
+    return Layout(persons_per_village=max(10, -(-persons // DEMO_VILLAGES)),
+                  villages_per_township=-(-DEMO_VILLAGES // DEMO_TOWNSHIPS), townships_per_county=DEMO_TOWNSHIPS)
+
+
+def build_demo(*, persons: int = 20_000, seed: int = DEMO_SEED, progress: Any = False) -> dict[str, Any]:
     """Create the demo county (skipped when it already has households) and its accounts."""
     created = 0
     if not _demo_households().exists():
-        with tempfile.TemporaryDirectory() as tmp:
-            write_registry(persons=persons, seed=seed, out=Path(tmp), county=DEMO_COUNTY)
+        with tempfile.TemporaryDirectory(prefix="jingzhun-demo-") as tmp:
+            write_registry(persons=persons, seed=seed, out=Path(tmp), county=DEMO_COUNTY, year=DEMO_YEAR,
+                           layout=demo_layout(persons))
             counts = load_generated(tmp, progress=progress)
             created = counts["persons"]
     logins = _ensure_accounts()
-    if not _demo_households().filter(household_number__endswith="9001").exists():
-        _register_examples()
-    return {"persons_created": created, "logins": logins, "password": DEMO_PASSWORD}
+    examples = _register_examples()
+    return {"persons_created": created, "examples_created": examples, "logins": logins, "password": DEMO_PASSWORD,
+            "households": _demo_households().count()}
 
 
 def _demo_households():  # type: ignore[no-untyped-def]
@@ -54,51 +72,96 @@ def _demo_households():  # type: ignore[no-untyped-def]
 
 
 def _first(level: int) -> Area:
-    low, high = DEMO_COUNTY[:6] + "000001", DEMO_COUNTY[:6] + "999999"
-    return Area.objects.filter(level=level, code__gte=low, code__lte=high).order_by("code").first()  # type: ignore[return-value]
+    low, high = codes.code_range(DEMO_COUNTY)
+    area = Area.objects.filter(level=level, code__gt=low, code__lte=high).order_by("code").first()
+    if area is None:
+        raise RuntimeError("the demo county has no townships or villages")
+    return area
+
+
+def _label(role: str, language: str) -> str:
+    return render_in(language, Role(role).label if role else SUPERUSER_LABEL)
 
 
 def _ensure_accounts() -> list[DemoLogin]:
     village = _first(AreaLevel.VILLAGE)
     township = _first(AreaLevel.TOWNSHIP)
+    county = Area.objects.get(code=DEMO_COUNTY)
     specs = [
-        ("admin", "", DEMO_COUNTY, "系统管理员 Administrator", True),
-        ("county_admin", Role.COUNTY_ADMIN, DEMO_COUNTY, "平远县管理员", False),
-        ("county_officer", Role.COUNTY_OFFICER, DEMO_COUNTY, "平远县业务员", False),
-        ("township_reviewer", Role.TOWNSHIP_REVIEWER, township.code, f"{township.name}审核员", False),
-        ("village_officer", Role.VILLAGE_OFFICER, village.code, f"{village.name}信息员", False),
-        ("cadre", Role.CADRE, village.code, "帮扶责任人", False),
-        ("evaluator", Role.EVALUATOR, DEMO_COUNTY, "第三方评估", False),
-        ("auditor", Role.AUDITOR, DEMO_COUNTY, "审计人员", False),
+        ("admin", "", county, "系统管理员", True),
+        ("county_admin", Role.COUNTY_ADMIN, county, f"{county.name}管理员", False),
+        ("county_officer", Role.COUNTY_OFFICER, county, f"{county.name}业务员", False),
+        ("township_reviewer", Role.TOWNSHIP_REVIEWER, township, f"{township.name}审核员", False),
+        ("village_officer", Role.VILLAGE_OFFICER, village, f"{village.name}信息员", False),
+        ("cadre", Role.CADRE, village, "帮扶责任人", False),
+        ("evaluator", Role.EVALUATOR, county, "第三方评估人员", False),
+        ("auditor", Role.AUDITOR, county, "审计人员", False),
     ]
     logins = []
-    for username, role, area_code, display, superuser in specs:
+    for username, role, area, display, superuser in specs:
         if not User.objects.filter(username=username).exists():
             user_create(actor=None, username=username, password=DEMO_PASSWORD, role=role,
-                        scope_codes=[] if superuser else [area_code], display_name=display, is_superuser=superuser)
-        area = Area.objects.get(code=area_code)
-        logins.append(DemoLogin(username, str(Role(role).label) if role else "superuser", f"{area.name} {area.code}"))
+                        scope_codes=[] if superuser else [area.code], display_name=display, is_superuser=superuser)
+        shown = _("all areas") if superuser else None
+        logins.append(DemoLogin(
+            username, _label(role, "zh-hans"), _label(role, "en"),
+            f"{render_in('zh-hans', shown)} / {render_in('en', shown)}" if shown else f"{area.name} {area.code}",
+            DEMO_PASSWORD,
+        ))
     return logins
 
 
+def _example_households(village: Area) -> list[dict[str, Any]]:
+    """Three households a village officer would enter: a monitored family with an ill father and a
+    senior-school son, an exited elderly couple, and a young family."""
+    def rid(birth: dt.date, seq: int, sex: str) -> str:
+        return idcard.make_resident_id(DEMO_COUNTY[:6], birth, seq, sex)
+
+    return [
+        {"household": {"group_name": "03组", "natural_village": "上屋", "phone": "13902261234",
+                       "address": f"平远县{village.parent.name}{village.name}上屋12号"},
+         "members": [
+             {"name": "林国平", "relation": "head", "id_number": rid(dt.date(1968, 4, 2), 91, "1"), "phone": "13902261234"},
+             {"name": "张秀梅", "relation": "spouse", "id_number": rid(dt.date(1971, 9, 15), 91, "2")},
+             {"name": "林浩然", "relation": "son", "id_number": rid(dt.date(2008, 1, 20), 91, "1")},
+         ],
+         "year_data": {"status": "monitored", "monitoring_type": "edge", "main_cause": "1", "other_cause_1": "3",
+                       "wage_income": "14000", "business_income": "3000", "business_expense": "800",
+                       "transfer_pension": "0", "compliant_out_of_pocket": "9000", "risks": ["illness", "schooling"]}},
+        {"household": {"group_name": "05组", "natural_village": "下屋", "phone": "13729873310",
+                       "address": f"平远县{village.parent.name}{village.name}下屋3号"},
+         "members": [
+             {"name": "曾德明", "relation": "head", "id_number": rid(dt.date(1951, 11, 3), 92, "1"), "phone": "13729873310"},
+             {"name": "钟桂英", "relation": "spouse", "id_number": rid(dt.date(1954, 2, 28), 92, "2")},
+         ],
+         "year_data": {"status": "exited", "identification_standard": "2", "household_attribute": "dibao_poor",
+                       "main_cause": "8", "other_cause_1": "1", "identification_year": 2014, "exit_year": 2018,
+                       "business_income": "4200", "business_expense": "900", "transfer_pension": "4080",
+                       "transfer_dibao": "7200", "transfer_other": "3600"}},
+        {"household": {"group_name": "07组", "natural_village": "新屋", "phone": "15816652207",
+                       "address": f"平远县{village.parent.name}{village.name}新屋28号"},
+         "members": [
+             {"name": "谢志强", "relation": "head", "id_number": rid(dt.date(1989, 6, 18), 93, "1"), "phone": "15816652207"},
+             {"name": "黄丽娟", "relation": "spouse", "id_number": rid(dt.date(1991, 3, 9), 93, "2")},
+             {"name": "谢雨欣", "relation": "daughter", "id_number": rid(dt.date(2015, 10, 1), 93, "2")},
+             {"name": "谢子轩", "relation": "son", "id_number": rid(dt.date(2019, 5, 26), 93, "1")},
+         ],
+         "year_data": {"status": "general", "wage_income": "62000", "business_income": "6000",
+                       "business_expense": "1500"}},
+    ]
+
+
 @transaction.atomic
-def _register_examples() -> None:
-    """A few households entered through the service, as a village officer would."""
+def _register_examples() -> int:
+    """Register the example households through the service (as the village officer), once."""
     officer = User.objects.get(username="village_officer")
-    village = _first(AreaLevel.VILLAGE)
-    births = [(dt.date(1968, 4, 2), "1"), (dt.date(1971, 9, 15), "2"), (dt.date(2009, 1, 20), "1")]
-    ids = [idcard.make_resident_id("441426", birth, 90 + i, sex) for i, (birth, sex) in enumerate(births)]
-    household_register(
-        actor=officer, area_code=village.code, household={"group_name": "03组", "phone": "13902261234"},
-        members=[
-            {"name": "林国平", "relation": "head", "id_number": ids[0]},
-            {"name": "张秀梅", "relation": "spouse", "id_number": ids[1]},
-            {"name": "林浩然", "relation": "son", "id_number": ids[2]},
-        ],
-        year=2024,
-        year_data={"status": "monitored", "monitoring_type": "edge", "main_cause": "1", "other_cause_1": "3",
-                   "wage_income": "14000", "business_income": "3000", "business_expense": "800",
-                   "compliant_out_of_pocket": "9000", "risks": ["illness"]},
-    )
-    # Give it a recognisable number so a second run can tell it exists.
-    Household.objects.filter(head_name="林国平", area=village).update(household_number=village.code + "9001")
+    village = Area.objects.select_related("parent").get(code=officer.scope.get().code)
+    created = 0
+    for example in _example_households(village):
+        head_id = idcard.check_resident_id(example["members"][0]["id_number"]).base
+        if Person.objects.filter(id_base=head_id).exists():
+            continue
+        household_register(actor=officer, area_code=village.code, household=example["household"],
+                           members=example["members"], year=DEMO_YEAR, year_data=example["year_data"])
+        created += 1
+    return created

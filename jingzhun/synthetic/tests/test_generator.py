@@ -9,7 +9,7 @@ from openpyxl import load_workbook
 
 from jingzhun.registry import idcard
 from jingzhun.registry.income import derive_income
-from jingzhun.synthetic.generator import write_registry
+from jingzhun.synthetic.generator import plan_areas, write_registry
 
 CODELISTS = json.loads((Path(idcard.__file__).with_name("codelists.json")).read_text(encoding="utf-8"))
 CODES = {key: {item["code"] for item in spec["items"]} for key, spec in CODELISTS.items()}
@@ -115,3 +115,70 @@ def test_csv_and_xlsx_formats(tmp_path):
 def test_xlsx_refuses_more_rows_than_a_sheet_holds(tmp_path):
     with pytest.raises(ValueError, match="XLSX"):
         write_registry(persons=600_000, seed=1, out=tmp_path, fmt="xlsx")
+
+
+def test_more_code_lists_and_flags(generated):
+    years = pl.read_parquet(generated / "household_years.parquet")
+    person_years = pl.read_parquet(generated / "person_years.parquet")
+    persons = pl.read_parquet(generated / "persons.parquet")
+    for frame, column, list_key in [
+        (years, "house_structure", "house_structure"), (years, "water_source", "water_source"),
+        (years, "fuel_type", "fuel_type"), (years, "road_type", "road_type"), (years, "monitoring_type", "monitoring_type"),
+        (years, "elimination_method", "elimination_method"), (years, "danger_level", "danger_level"),
+        (years, "identification_standard", "identification_standard"), (person_years, "dibao", "assistance_status"),
+        (person_years, "tekun", "assistance_status"), (persons, "sex", "sex"), (persons, "id_type", "id_type"),
+        (persons, "political_status", "political_status"), (persons, "status", "member_status"),
+    ]:
+        assert set(frame[column]) - {""} <= CODES[list_key], column
+    risks = {r for value in years["risks"] for r in json.loads(value)}
+    assert risks and risks <= CODES["risk_type"]
+    assert set(years.filter(pl.col("exit_year") > 0)["exit_year"]) <= set(range(2016, 2021))
+    assert set(years["status"]) >= {"exited", "general", "monitored"}
+    monitored = years.filter(pl.col("status") == "monitored")
+    assert monitored["monitoring_since"].null_count() == 0 and (monitored["monitoring_type"] != "").all()
+    # 因学 only with a member at senior school or above.
+    members = person_years.filter(pl.col("year") == 2024).join(persons.select("id_number", "household_number"), on="id_number")
+    students = set(members.filter(pl.col("school_status").is_in(["senior", "vocational", "higher_vocational", "undergraduate"]))["household_number"])
+    for column in ("main_cause", "other_cause_1", "other_cause_2"):
+        assert set(years.filter(pl.col(column) == "3")["household_number"]) <= students
+    # School-age children are at school, at the right level.
+    ages = persons.select("id_number", ((dt.date(2024, 6, 30) - pl.col("birth_date")).dt.total_days() // 365).alias("age"))
+    kids = members.join(ages, on="id_number")
+    assert set(kids.filter(pl.col("age").is_between(7, 10))["school_status"]) <= {"primary", ""}
+    assert set(kids.filter(pl.col("age").is_between(13, 13))["school_status"]) <= {"junior", ""}
+    insured = person_years["resident_medical_insurance"] | person_years["employee_medical_insurance"]
+    assert 0.93 < insured.mean() < 0.99
+    older = kids.filter(pl.col("age") >= 70)
+    younger = kids.filter(pl.col("age").is_between(20, 40))
+    assert (older["health"] != "healthy").mean() > 2 * (younger["health"] != "healthy").mean()
+
+
+def test_area_codes_follow_the_nbs_rules(generated):
+    areas = pl.read_parquet(generated / "areas.parquet")
+    townships = areas.filter(pl.col("level") == 4)
+    villages = areas.filter(pl.col("level") == 5)
+    assert townships["code"].str.slice(6, 3).cast(pl.Int32).is_between(100, 399).all()
+    assert townships["code"].str.ends_with("000").all()
+    assert villages["code"].str.slice(9, 3).cast(pl.Int32).is_between(200, 399).all()
+    assert (villages["code"].str.slice(0, 9) + "000" == villages["parent_code"]).all()
+    assert areas.filter(pl.col("level") == 3)["code"].to_list() == ["441426000000"]
+    households = pl.read_parquet(generated / "households.parquet")
+    assert set(households["area_code"]) <= set(villages["code"])
+
+
+def test_large_layouts_spread_over_counties_of_one_province():
+    plan = plan_areas(persons=1_200_000, county="441426")
+    counties = sorted({v.code[:6] for v in plan.villages})
+    assert len(counties) > 1 and all(c.startswith("44") for c in counties)
+    assert sum(v.persons for v in plan.villages) == 1_200_000
+    assert len({v.code for v in plan.villages}) == len(plan.villages)
+
+
+def test_poor_households_mostly_below_the_line_before_2021(tmp_path):
+    write_registry(persons=3000, seed=2, year=2019, out=tmp_path)
+    years = pl.read_parquet(tmp_path / "household_years.parquet").filter(pl.col("year") == 2018)
+    poor = years.filter(pl.col("status") == "poor")
+    exited = years.filter(pl.col("status") == "exited")
+    assert poor.height > 0 and exited.height > 0
+    assert 0.6 < (poor["per_capita_net_income"] < 2995).mean() < 0.98
+    assert (exited["per_capita_net_income"] < 2995).mean() < 0.1

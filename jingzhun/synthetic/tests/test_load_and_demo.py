@@ -2,7 +2,9 @@ import pytest
 from django.core.management import call_command
 
 from jingzhun.accounts.models import User
+from jingzhun.areas.models import Area
 from jingzhun.core.audit import audit_verify
+from jingzhun.core.models import AuditEvent
 from jingzhun.registry import selectors
 from jingzhun.registry.bulk import BulkLoadRefused, load_generated
 from jingzhun.registry.models import Household, HouseholdYear, Person, PersonYear
@@ -11,18 +13,29 @@ from jingzhun.synthetic.generator import write_registry
 pytestmark = pytest.mark.django_db
 
 
+def _counts():
+    return [m.objects.count() for m in (Area, Household, Person, HouseholdYear, PersonYear, AuditEvent)]
+
+
 def test_load_generated_then_refuse_a_second_load(reference_data, tmp_path):
-    write_registry(persons=1500, seed=4, out=tmp_path)
-    counts = load_generated(tmp_path)
+    rows = write_registry(persons=1500, seed=4, out=tmp_path)
+    counts = load_generated(tmp_path, progress=False)
     assert counts["persons"] == Person.objects.count() == 1500
-    assert Household.objects.count() == counts["households"]
+    assert Household.objects.count() == counts["households"] == rows["households"]
     assert HouseholdYear.objects.count() == 2 * counts["households"]
     assert PersonYear.objects.count() == 3000
     head = Person.objects.filter(relation="head").select_related("household").first()
     assert head.household.head_name == head.name
+    assert head.household.member_count == head.household.members.count()
+    assert head.household.version == 1 and head.id_base == head.id_number[:18]
+    assert Area.objects.filter(source="generated", level=5).count() == Household.objects.values("area").distinct().count()
+    event = AuditEvent.objects.get(action="registry.bulk.loaded")
+    assert event.after == {"households": counts["households"], "persons": 1500, "source": str(tmp_path)}
+
+    before = _counts()
     with pytest.raises(BulkLoadRefused):
-        load_generated(tmp_path)
-    assert Person.objects.count() == 1500
+        load_generated(tmp_path, progress=False)
+    assert _counts() == before
     *_, (checked, broken) = audit_verify()
     assert broken is None and checked == 1
 
@@ -30,14 +43,19 @@ def test_load_generated_then_refuse_a_second_load(reference_data, tmp_path):
 def test_demo_builds_county_accounts_and_is_idempotent(reference_data, capsys):
     call_command("demo", persons=800)
     out = capsys.readouterr().out
-    for username in ("admin", "county_officer", "township_reviewer", "village_officer", "cadre", "evaluator", "auditor"):
+    for username in ("admin", "county_admin", "county_officer", "township_reviewer", "village_officer", "cadre",
+                     "evaluator", "auditor"):
         assert username in out
         assert User.objects.filter(username=username).exists()
     assert "jingzhun-demo-2026" in out
-    persons = Person.objects.count()
-    assert persons >= 800
+    assert Area.objects.filter(code__startswith="441426", level=4).count() == 8
+    assert 50 <= Area.objects.filter(code__startswith="441426", level=5).count() <= 70
+    assert Person.objects.count() == 800 + 9  # generated + the three example households
+    assert AuditEvent.objects.filter(action="registry.household.registered").count() == 3
+    persons, events = Person.objects.count(), AuditEvent.objects.count()
     call_command("demo", persons=800)
-    assert Person.objects.count() == persons
+    assert "exists already" in capsys.readouterr().out
+    assert Person.objects.count() == persons and AuditEvent.objects.count() == events
     officer = User.objects.get(username="village_officer")
     visible = selectors.household_search(actor=officer)
     assert visible.exists()

@@ -16,7 +16,7 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
-from jingzhun.synthetic.generator import write_registry
+from jingzhun.synthetic.generator import XLSX_MAX_ROWS, Layout, write_registry
 
 
 class Command(BaseCommand):
@@ -29,12 +29,20 @@ class Command(BaseCommand):
         parser.add_argument("--out", type=Path, required=True, help="output directory")
         parser.add_argument("--format", choices=["parquet", "csv", "xlsx"], default="parquet")
         parser.add_argument("--year", type=int, default=2024, help="latest year of the yearly records (the year before is written too)")
-        parser.add_argument("--county", default="441426000000", help="12-digit code of the first county (real codes)")
+        parser.add_argument("--county", default="441426000000",
+                            help="code of the first real county (6 or 12 digits); more counties of its province follow for large N")
+        parser.add_argument("--persons-per-village", type=int, default=1500, help="average persons per village")
         parser.add_argument("--chunk", type=int, default=100_000, help="persons per written chunk (memory bound)")
 
     def handle(self, *args: Any, **options: Any) -> None:
         if options["persons"] <= 0:
             raise CommandError("--persons 必须大于 0 / must be positive")
+        if options["format"] == "xlsx" and options["persons"] * 2 > XLSX_MAX_ROWS:
+            raise CommandError(
+                f"XLSX 单表最多 {XLSX_MAX_ROWS:,} 行，{options['persons']:,} 人的成员年度表有 {options['persons'] * 2:,} 行；"
+                f"请改用 --format parquet 或 csv。\nAn XLSX sheet holds at most {XLSX_MAX_ROWS:,} rows; "
+                f"{options['persons']:,} persons give {options['persons'] * 2:,} person-year rows. Use --format parquet or csv."
+            )
         started = time.perf_counter()
         with Progress(TextColumn("生成 generating"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                       TimeRemainingColumn(), disable=options["verbosity"] < 1) as progress:
@@ -43,6 +51,7 @@ class Command(BaseCommand):
                 counts = write_registry(
                     persons=options["persons"], seed=options["seed"], out=options["out"], fmt=options["format"],
                     year=options["year"], county=options["county"], chunk_persons=options["chunk"],
+                    layout=Layout(persons_per_village=max(1, options["persons_per_village"])),
                     progress=lambda n: progress.advance(task, n),
                 )
             except ValueError as exc:
