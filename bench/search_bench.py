@@ -97,7 +97,7 @@ def main() -> None:
     }
 
     def page(queryset) -> tuple[int, int]:  # noqa: ANN001
-        count = queryset[:1001].count()
+        count = queryset.order_by()[:1001].count()
         rows = list(queryset.select_related("area")[:20])
         return count, len(rows)
 

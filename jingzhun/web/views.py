@@ -139,7 +139,8 @@ class CappedPaginator(Paginator):
 
     @cached_property
     def _bounded_count(self) -> int:
-        return self.object_list[: self.cap + 1].count()
+        # Without ORDER BY: an ordered capped count makes PostgreSQL walk the household-number index.
+        return self.object_list.order_by()[: self.cap + 1].count()
 
     @cached_property
     def count(self) -> int:  # type: ignore[override]
