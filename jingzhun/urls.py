@@ -7,5 +7,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", api.urls),
+    path("imports/", include("jingzhun.imports.urls")),
     path("", include("jingzhun.web.urls")),
 ]

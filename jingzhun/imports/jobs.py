@@ -1,8 +1,8 @@
 """Imports run outside the web request: one background worker thread per process, jobs in order.
 
 The page that starts a job returns at once and polls the batch's status and ``progress_rows``. A job
-that dies with its process leaves the registry as it was (the merge is one transaction); such a
-batch is marked interrupted when its status is read again (``import_batch_refresh``).
+that dies with its process leaves the registry as it was (the merge is one transaction); its batch
+keeps the status it had (checking or writing) until it is uploaded again.
 With ``JINGZHUN_IMPORT_INLINE=true`` (tests) jobs run synchronously in the calling thread.
 """
 
@@ -44,7 +44,9 @@ def _progress(batch_id: int):  # type: ignore[no-untyped-def]
 
 
 def _run(batch_id: int, merge: bool) -> None:
-    close_old_connections()
+    inline = getattr(settings, "IMPORT_INLINE", False)
+    if not inline:  # a worker thread starts and ends with fresh connections; inline runs share the caller's
+        close_old_connections()
     try:
         batch = ImportBatch.objects.get(pk=batch_id)
         actor = User.objects.get(pk=batch.uploaded_by_id)
@@ -62,7 +64,8 @@ def _run(batch_id: int, merge: bool) -> None:
         ImportBatch.objects.filter(pk=batch_id).update(status=ImportBatch.Status.FAILED,
                                                        message="内部错误，未导入任何数据。 Internal error; nothing was imported.")
     finally:
-        close_old_connections()
+        if not inline:
+            close_old_connections()
 
 
 def start_check(batch: ImportBatch) -> None:

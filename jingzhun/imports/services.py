@@ -99,8 +99,10 @@ def import_check(*, actor: Any, path: Path | str, year: int | None = None, mode:
     if batch is None:
         batch = import_batch_create(actor=actor, path=path, file_name=file_name or path.name, year=year, mode=mode,
                                     encoding=encoding)
-    batch.status = ImportBatch.Status.CHECKING
-    batch.save(update_fields=["status"])
+    merging = batch.status == ImportBatch.Status.MERGING  # a confirmed batch is checked again before writing
+    if not merging:
+        batch.status = ImportBatch.Status.CHECKING
+        batch.save(update_fields=["status"])
     try:
         table = open_table(path, encoding=encoding)
         checked = check_file(table, actor=actor, year=year, progress=progress)
@@ -117,7 +119,7 @@ def import_check(*, actor: Any, path: Path | str, year: int | None = None, mode:
     if checked.file_problem is not None:
         batch.status = ImportBatch.Status.FAILED
         batch.message = checked.file_problem.text("zh-hans")
-    else:
+    elif not merging:
         batch.status = ImportBatch.Status.CHECKED
     outcome = ImportOutcome(batch, checked, None, report_dir or path.parent)
     if checked.problems:
@@ -135,7 +137,7 @@ def import_merge(*, actor: Any, outcome: ImportOutcome, progress: Callable[[int]
     """Write the checked file. Nothing at all is written when the mode is all-or-nothing and there
     were problems, or when anything fails while writing in that mode."""
     batch, checked = outcome.batch, outcome.checked
-    if checked is None or batch.status != ImportBatch.Status.CHECKED:
+    if checked is None or batch.status not in (ImportBatch.Status.CHECKED, ImportBatch.Status.MERGING):
         return batch
     if batch.mode == ImportBatch.Mode.ALL_OR_NOTHING and checked.problems:
         batch.status = ImportBatch.Status.REJECTED

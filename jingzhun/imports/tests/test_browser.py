@@ -1,0 +1,148 @@
+"""The import pages end to end in a real Chromium (Playwright) against pytest-django's live server:
+upload a file with an error, read the problem, download the report, fix it there, upload it again,
+confirm, and find the household in the list.
+
+Run: ``.venv/bin/python -m pytest -m browser jingzhun/imports``. Skipped when ``chromium`` is missing,
+unless ``CI`` is set, in which case a missing browser fails the run. (The fixtures are copied from
+jingzhun/web/tests/conftest.py, which this package cannot import.)
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import time
+
+import pytest
+from openpyxl import load_workbook
+
+from jingzhun.imports.models import ImportBatch
+from jingzhun.imports.tests.files import HEADER, household_rows, write_xlsx
+from jingzhun.registry.models import Household
+from jingzhun.testing.personas import PASSWORD, build_personas
+from jingzhun.testing.reference import ensure_reference_data
+
+# Playwright's sync API runs an event loop in this thread; Django's ORM refuses to run inside one
+# unless told that this is safe (it is: the test thread does not share connections with the loop).
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync",
+]
+RELATION = HEADER.index("与户主关系")
+
+
+def chromium_path() -> str:
+    """Debian's chromium; skipped when absent on a developer machine, a loud failure in CI."""
+    path = shutil.which("chromium")
+    if path is None:
+        if os.environ.get("CI"):
+            pytest.fail("chromium is not installed but CI is set: the browser tests must run in CI "
+                        "(apt-get install chromium)", pytrace=False)
+        pytest.skip("chromium is not installed (set CI=1 to make this a failure)")
+    return path
+
+
+@pytest.fixture(scope="module")
+def chromium():
+    path = chromium_path()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=path, headless=True, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(chromium):
+    context = chromium.new_context(locale="zh-CN", viewport={"width": 1024, "height": 768}, accept_downloads=True)
+    context.set_default_timeout(5000)
+    tab = context.new_page()
+    yield tab
+    context.close()
+
+
+@pytest.fixture
+def world(transactional_db, settings, tmp_path):
+    # A transactional test starts from a flushed database: load the code lists and areas again.
+    ensure_reference_data()
+    settings.MEDIA_ROOT = tmp_path / "media"
+    return build_personas()
+
+
+def log_in(page, live_server, username: str) -> None:
+    page.goto(f"{live_server.url}/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", PASSWORD)
+    page.click("button[type=submit].primary")
+    page.wait_for_url(f"{live_server.url}/")
+
+
+def upload(page, live_server, path) -> int:  # type: ignore[no-untyped-def]
+    page.set_input_files("#id_file", str(path))
+    assert page.locator("#dropzone-name").inner_text() == path.name
+    page.click("form.upload-form button[type=submit]")
+    page.wait_for_url(re.compile(rf"{re.escape(live_server.url)}/imports/\d+/$"))
+    return int(page.url.rstrip("/").rsplit("/", 1)[1])
+
+
+def test_upload_fix_the_report_and_import_again(page, live_server, world, tmp_path):
+    started = time.monotonic()
+    log_in(page, live_server, world.village_officer.username)
+    page.click("nav a[href='/imports/']")
+    page.wait_for_url(f"{live_server.url}/imports/")
+
+    rows = household_rows("HH0001")
+    rows[0][RELATION] = "户长"
+    first = upload(page, live_server, write_xlsx(tmp_path / "黄花村.xlsx", rows))
+    problem = page.locator("#problems tr[data-code='unknown_code']")
+    assert problem.locator("td").nth(0).inner_text() == "2"
+    assert problem.locator("td").nth(1).inner_text() == "与户主关系"
+    assert problem.locator("td").nth(2).inner_text() == "户长"
+    assert page.locator("#confirm button[disabled]").count() == 1  # all-or-nothing with an error: nothing to confirm
+
+    with page.expect_download() as caught:
+        page.click("#report-link")
+    report = tmp_path / "report.xlsx"
+    caught.value.save_as(report)
+    sheet = load_workbook(report)["被拒绝的行 Rejected rows"]
+    header, *rejected = list(sheet.iter_rows(values_only=True))
+    assert header[0] == "错误 Errors" and list(header[1:]) == HEADER
+    fixed = [list(row[1:]) for row in rejected]  # drop the error column
+    assert fixed[0][RELATION] == "户长"
+    fixed[0][RELATION] = "户主"
+    fixed_path = write_xlsx(tmp_path / "黄花村-改.xlsx", fixed)
+
+    page.goto(f"{live_server.url}/imports/")
+    assert page.locator(f"#history a[href='/imports/{first}/']").count() == 2
+    second = upload(page, live_server, fixed_path)
+    assert second != first
+    assert page.locator("#problems").count() == 0
+    page.click("#confirm-button")
+    page.wait_for_selector("#created-count")
+    assert page.locator("#created-count").inner_text() == "1"
+    assert ImportBatch.objects.get(pk=second).status == ImportBatch.Status.DONE
+
+    page.click("#to-households")
+    page.wait_for_url(f"{live_server.url}/households/")
+    assert page.locator("#results a", has_text="HH0001").count() >= 1
+    assert "王大山" in page.locator("#results").inner_text()
+    assert Household.objects.filter(household_number="HH0001").exists()
+    assert time.monotonic() - started < 20
+
+
+def test_status_page_updates_itself_while_the_check_runs(page, live_server, world):
+    log_in(page, live_server, world.village_officer.username)
+    batch = ImportBatch.objects.create(uploaded_by=world.village_officer, file_name="大文件.csv",
+                                       status=ImportBatch.Status.CHECKING, progress_rows=5000)
+    page.goto(f"{live_server.url}/imports/{batch.pk}/")
+    assert re.search(r"5,?000", page.locator("#progress").inner_text())
+    ImportBatch.objects.filter(pk=batch.pk).update(status=ImportBatch.Status.FAILED, message="缺少必填列“户编号”。")
+    page.wait_for_selector("#batch[data-status='failed']", timeout=6000)  # htmx polls every 2 s
+    assert "缺少必填列" in page.locator("#batch").inner_text()
+    assert page.url == f"{live_server.url}/imports/{batch.pk}/"
