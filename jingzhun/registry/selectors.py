@@ -167,3 +167,14 @@ def household_counts_by_area(*, actor: Any, area_codes: list[str]) -> dict[str, 
     }
     result = queryset.aggregate(**aggregates)
     return {c: result[f"n{i}"] or 0 for i, c in enumerate(valid)}
+
+
+# --- Reads added for the REST API (jingzhun.api) -----------------------------------------------
+
+
+def person_detail(*, actor: Any, pk: int) -> Person:
+    """One member with its household and yearly records (``year_list``, newest first); NotFound when
+    absent or outside the actor's scope, exactly like ``person_get``."""
+    person = person_get(actor=actor, pk=pk)
+    person.year_list = list(PersonYear.objects.filter(person=person).order_by("-year"))  # type: ignore[attr-defined]
+    return person
