@@ -265,10 +265,15 @@ def check_person_year(data: Mapping[str, Any], *, prefix: str = "") -> list[Fiel
     problems: list[FieldIssue] = []
     for field_name, list_key in PERSON_YEAR_CODE_FIELDS.items():
         problems += check_code(list_key, data.get(field_name), _prefixed(prefix, field_name))
-    months = data.get("work_months")
-    if months not in (None, "") and not (0 <= int(months) <= 12):
-        problems.append(issue(_prefixed(prefix, "work_months"), "months", _("Months worked lie between 0 and 12.")))
-    months = data.get("public_welfare_months")
-    if months not in (None, "") and not (0 <= int(months) <= 12):
-        problems.append(issue(_prefixed(prefix, "public_welfare_months"), "months", _("Months lie between 0 and 12.")))
+    for name, message in (("work_months", _("Months worked lie between 0 and 12.")),
+                          ("public_welfare_months", _("Months lie between 0 and 12."))):
+        months = data.get(name)
+        if months in (None, ""):
+            continue
+        try:
+            valid = 0 <= int(str(months)) <= 12
+        except ValueError:
+            valid = False
+        if not valid:
+            problems.append(issue(_prefixed(prefix, name), "months", message))
     return problems

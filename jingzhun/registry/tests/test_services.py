@@ -180,3 +180,14 @@ def test_valid_id_factory_is_valid():
     from jingzhun.registry.idcard import check_resident_id
 
     assert check_resident_id(valid_id()).error is None
+
+
+def test_member_year_months_must_be_a_number_from_0_to_12(personas):
+    household = register(personas.village_officer)
+    person = Person.objects.filter(household=household).first()
+    for bad in ("abc", "13", "-1"):
+        household.refresh_from_db()
+        with pytest.raises(ValidationFailed) as caught:
+            services.person_year_save(actor=personas.village_officer, person_id=person.pk, year=2024,
+                                      expected_version=household.version, data={"work_months": bad})
+        assert ("work_months", "months") in codes(caught.value)
