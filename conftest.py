@@ -2,6 +2,9 @@
 
 import pytest
 
+# Browser fixtures (chromium, page) for every app's Playwright tests.
+pytest_plugins = ["jingzhun.testing.browser"]
+
 from jingzhun.testing.personas import build_personas
 from jingzhun.testing.reference import ensure_reference_data
 

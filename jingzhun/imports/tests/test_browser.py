@@ -3,15 +3,12 @@ upload a file with an error, read the problem, download the report, fix it there
 confirm, and find the household in the list.
 
 Run: ``.venv/bin/python -m pytest -m browser jingzhun/imports``. Skipped when ``chromium`` is missing,
-unless ``CI`` is set, in which case a missing browser fails the run. (The fixtures are copied from
-jingzhun/web/tests/conftest.py, which this package cannot import.)
+unless ``CI`` is set, in which case a missing browser fails the run (fixtures: jingzhun.testing.browser).
 """
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
 import time
 
 import pytest
@@ -23,48 +20,9 @@ from jingzhun.registry.models import Household
 from jingzhun.testing.personas import PASSWORD, build_personas
 from jingzhun.testing.reference import ensure_reference_data
 
-# Playwright's sync API runs an event loop in this thread; Django's ORM refuses to run inside one
-# unless told that this is safe (it is: the test thread does not share connections with the loop).
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync",
-]
 RELATION = HEADER.index("与户主关系")
-
-
-def chromium_path() -> str:
-    """Debian's chromium; skipped when absent on a developer machine, a loud failure in CI."""
-    path = shutil.which("chromium")
-    if path is None:
-        if os.environ.get("CI"):
-            pytest.fail("chromium is not installed but CI is set: the browser tests must run in CI "
-                        "(apt-get install chromium)", pytrace=False)
-        pytest.skip("chromium is not installed (set CI=1 to make this a failure)")
-    return path
-
-
-@pytest.fixture(scope="module")
-def chromium():
-    path = chromium_path()
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=path, headless=True, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
-
-
-@pytest.fixture
-def page(chromium):
-    context = chromium.new_context(locale="zh-CN", viewport={"width": 1024, "height": 768}, accept_downloads=True)
-    context.set_default_timeout(5000)
-    tab = context.new_page()
-    yield tab
-    context.close()
 
 
 @pytest.fixture

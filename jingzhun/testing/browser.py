@@ -1,4 +1,8 @@
-"""Fixtures for the browser tests: a headless Debian Chromium driven by Playwright."""
+"""Browser-test fixtures shared by every app: a headless Debian Chromium driven by Playwright.
+
+Registered as a pytest plugin by the root conftest.py, so ``chromium`` and ``page`` are available to every test. A missing chromium skips
+the tests on a developer machine and fails them when ``CI`` is set.
+"""
 
 from __future__ import annotations
 
@@ -28,8 +32,8 @@ def chromium_path() -> str:
     return path
 
 
-@pytest.fixture(scope="session")
-def chromium():
+@pytest.fixture(scope="module")
+def chromium():  # type: ignore[no-untyped-def]
     path = chromium_path()
     from playwright.sync_api import sync_playwright
 
@@ -40,8 +44,8 @@ def chromium():
 
 
 @pytest.fixture
-def page(chromium):
-    context = chromium.new_context(locale="zh-CN", viewport={"width": 1024, "height": 768})
+def page(chromium):  # type: ignore[no-untyped-def]
+    context = chromium.new_context(locale="zh-CN", viewport={"width": 1024, "height": 768}, accept_downloads=True)
     context.set_default_timeout(5000)
     tab = context.new_page()
     yield tab
