@@ -47,7 +47,6 @@ PROBLEMS_PER_PAGE = 50
 HISTORY_PER_PAGE = 20
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 RUNNING = (ImportBatch.Status.CHECKING, ImportBatch.Status.MERGING)
-SESSION_MERGING = "imports_merging"  # ids of batches whose merge this session asked for
 ENCODINGS = [("", gettext_lazy("Detect automatically")), ("utf-8", "UTF-8"), ("gbk", "GBK"), ("gb18030", "GB18030")]
 
 
@@ -85,19 +84,6 @@ def _batch(request: HttpRequest, pk: int) -> ImportBatch:
     if batch is None:
         raise Http404(_("No such import."))
     return batch
-
-
-def _merging_ids(request: HttpRequest) -> list[int]:
-    value = request.session.get(SESSION_MERGING, [])
-    return [v for v in value if isinstance(v, int)] if isinstance(value, list) else []
-
-
-def _is_running(request: HttpRequest, batch: ImportBatch) -> bool:
-    """Still working: checking or writing — or checked again on the way to writing (the merge job
-    checks the file once more before it writes, and passes through CHECKED for a moment)."""
-    if batch.status in RUNNING:
-        return True
-    return batch.status == ImportBatch.Status.CHECKED and batch.pk in _merging_ids(request)
 
 
 # --- upload -----------------------------------------------------------------------------------
@@ -298,11 +284,11 @@ def _problem_codes(batch: ImportBatch) -> list[dict[str, Any]]:
 
 
 def _batch_context(request: HttpRequest, batch: ImportBatch) -> dict[str, Any]:
-    running = _is_running(request, batch)
+    # A confirmed batch stays MERGING while the job checks the file again, so the status says it all.
+    running = batch.status in RUNNING
     context: dict[str, Any] = {
         "batch": batch,
         "running": running,
-        "merge_requested": batch.pk in _merging_ids(request),
         "can_edit": can(request.user, Capability.REGISTRY_EDIT),
         "has_report": _report_file(batch) is not None,
         "valid_households": max(batch.households - batch.rejected_households, 0),
@@ -356,7 +342,7 @@ def status(request: HttpRequest, pk: int) -> HttpResponse:
 def confirm(request: HttpRequest, pk: int) -> HttpResponse:
     batch = _batch(request, pk)
     _require_edit(request)
-    if batch.status != ImportBatch.Status.CHECKED or batch.pk in _merging_ids(request):
+    if batch.status != ImportBatch.Status.CHECKED:
         messages.error(request, _("This import cannot be confirmed now (it is: %(status)s).")
                        % {"status": batch.get_status_display()})
         return redirect("imports:detail", pk=batch.pk)
@@ -373,7 +359,6 @@ def confirm(request: HttpRequest, pk: int) -> HttpResponse:
             status=ImportBatch.Status.MERGING, progress_rows=0):
         messages.error(request, _("This import has already been confirmed."))
         return redirect("imports:detail", pk=batch.pk)
-    request.session[SESSION_MERGING] = [*_merging_ids(request)[-19:], batch.pk]
     batch.refresh_from_db()
     jobs.start_merge(batch)
     return redirect("imports:detail", pk=batch.pk)

@@ -355,15 +355,15 @@ def test_running_batch_polls_its_status_part(client, personas, media):
 def test_merge_in_progress_keeps_polling_and_refuses_a_second_confirm(client, personas, media, tmp_path, monkeypatch):
     from jingzhun.imports import jobs
 
-    monkeypatch.setattr(jobs, "start_merge", lambda batch: None)  # the background job has not finished yet
+    # The merge job checks the file again before it writes; stop it right there (writing not begun yet).
+    monkeypatch.setattr(jobs, "import_merge", lambda **kwargs: None)
     client_for(client, personas.village_officer)
     upload(client, write_xlsx(tmp_path / "ok.xlsx", household_rows("HH0001")))
     batch = ImportBatch.objects.get()
     client.post(f"/imports/{batch.pk}/confirm")
     batch.refresh_from_db()
+    # Checking again must not put the batch back to CHECKED, which would offer the button again.
     assert batch.status == ImportBatch.Status.MERGING
-    # The merge job checks the file again on its way: CHECKED for a moment must not offer the button again.
-    ImportBatch.objects.filter(pk=batch.pk).update(status=ImportBatch.Status.CHECKED)
     page = client.get(f"/imports/{batch.pk}/").content.decode()
     assert 'hx-trigger="every 2s"' in page and 'id="confirm-button"' not in page
     client.post(f"/imports/{batch.pk}/confirm")
