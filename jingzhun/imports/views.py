@@ -40,12 +40,12 @@ from jingzhun.core.exceptions import ActionForbidden
 from jingzhun.imports import jobs, services
 from jingzhun.imports.models import ImportBatch
 from jingzhun.imports.template import write_template
+from jingzhun.registry.exports import XLSX_CONTENT_TYPE
 
 MAX_UPLOAD_BYTES = 60 * 1024 * 1024
 MAX_UPLOAD_MB = MAX_UPLOAD_BYTES // (1024 * 1024)
 PROBLEMS_PER_PAGE = 50
 HISTORY_PER_PAGE = 20
-XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 RUNNING = (ImportBatch.Status.CHECKING, ImportBatch.Status.MERGING)
 ENCODINGS = [("", gettext_lazy("Detect automatically")), ("utf-8", "UTF-8"), ("gbk", "GBK"), ("gb18030", "GB18030")]
 
@@ -266,7 +266,7 @@ def template(request: HttpRequest) -> FileResponse:
         handle = path.open("rb")  # the open handle outlives the removed directory (POSIX)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
-    return FileResponse(handle, as_attachment=True, filename="导入模板 import-template.xlsx", content_type=XLSX_TYPE)
+    return FileResponse(handle, as_attachment=True, filename="导入模板 import-template.xlsx", content_type=XLSX_CONTENT_TYPE)
 
 
 # --- one batch --------------------------------------------------------------------------------
@@ -387,5 +387,5 @@ def report(request: HttpRequest, pk: int) -> FileResponse:
     if path is None:
         raise Http404(_("This import has no report."))
     stem = Path(batch.file_name).stem[:80] or "import"
-    return FileResponse(path.open("rb"), as_attachment=True, content_type=XLSX_TYPE,
+    return FileResponse(path.open("rb"), as_attachment=True, content_type=XLSX_CONTENT_TYPE,
                         filename=f"{stem}-问题报告-report-{batch.pk}.xlsx")

@@ -9,9 +9,7 @@ without ``registry.view_sensitive``; code-list values are returned as ``{"code",
 from __future__ import annotations
 
 import datetime as dt
-import tempfile
 from decimal import Decimal
-from pathlib import Path
 from typing import Any, Literal
 
 from django.core.exceptions import FieldDoesNotExist
@@ -28,13 +26,12 @@ from jingzhun.api.schemas import ERRORS, CodeOut
 from jingzhun.areas import codes
 from jingzhun.core.exceptions import FieldIssue, ValidationFailed, issue
 from jingzhun.registry import codelists, privacy, selectors, services, validation
-from jingzhun.registry.exports import households_csv, households_xlsx
+from jingzhun.registry.exports import XLSX_CONTENT_TYPE, households_csv, households_xlsx_bytes
 from jingzhun.registry.models import Household, HouseholdYear, Person, PersonYear
 
 households = Router(tags=["households"])
 members = Router(tags=["members"])
 MAX_LIMIT = 200
-XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 VERSION_HELP = "the household's `version` as you loaded it (optimistic locking: a stale one answers 409)"
 
 
@@ -361,10 +358,8 @@ def household_export(request: HttpRequest, filters: Query[ListFilters], format: 
     year = filters.year or (year if filters.status else None)  # else each household's latest record
     stamp = timezone.localdate().strftime("%Y%m%d")
     if format == "xlsx":
-        with tempfile.TemporaryDirectory() as tmp:
-            path = households_xlsx(actor=request.auth, households=queryset, path=Path(tmp) / "households.xlsx",
-                                   year=year, filters=filter_log)
-            response = HttpResponse(path.read_bytes(), content_type=XLSX_TYPE)
+        response = HttpResponse(households_xlsx_bytes(actor=request.auth, households=queryset, year=year,
+                                                      filters=filter_log), content_type=XLSX_CONTENT_TYPE)
         response["Content-Disposition"] = f'attachment; filename="households-{stamp}.xlsx"'
         return response
     stream = households_csv(actor=request.auth, households=queryset, year=year, filters=filter_log,

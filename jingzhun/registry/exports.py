@@ -27,6 +27,7 @@ from jingzhun.registry.models import HouseholdYear, Person, PersonYear
 
 EXPORTED = register_action("registry.households.exported", _("Household list exported"))
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 PAGE = 2000
 
 
@@ -160,6 +161,15 @@ def households_xlsx(*, actor: Any, households: Any, path: Path, year: int | None
     os.replace(temporary, path)
     path.chmod(0o644)
     return path
+
+
+def households_xlsx_bytes(*, actor: Any, households: Any, year: int | None = None,
+                          filters: dict[str, Any] | None = None) -> bytes:
+    """The XLSX export as bytes, for a web response (written through a temporary file). Audited."""
+    with tempfile.TemporaryDirectory() as tmp:
+        path = households_xlsx(actor=actor, households=households, path=Path(tmp) / "export.xlsx", year=year,
+                               filters=filters)
+        return path.read_bytes()
 
 
 def _encode(buffer: io.StringIO, encoding: str, first: bool) -> bytes:

@@ -7,10 +7,8 @@ needs to show a page (reads, all scoped), and turns domain errors into messages 
 from __future__ import annotations
 
 import json
-import tempfile
 from collections.abc import Callable
 from functools import cached_property, wraps
-from pathlib import Path
 from typing import Any
 
 from django.contrib import messages
@@ -40,7 +38,7 @@ from jingzhun.areas.selectors import (
 )
 from jingzhun.core.exceptions import ActionForbidden, EditConflict, NotFound, ValidationFailed
 from jingzhun.registry import codelists, services
-from jingzhun.registry.exports import households_csv, households_xlsx
+from jingzhun.registry.exports import XLSX_CONTENT_TYPE, households_csv, households_xlsx_bytes
 from jingzhun.registry.selectors import (
     household_counts,
     household_counts_by_area,
@@ -69,7 +67,6 @@ from jingzhun.web.forms import (
 PAGE_SIZE = 20
 SEARCH_CAP = 1000
 MEMBER_PREFIX = "members"
-XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 # --- plumbing ---------------------------------------------------------------------------------
@@ -271,10 +268,8 @@ def household_export(request: HttpRequest, fmt: str) -> HttpResponse:
     filters = {k: params.get(k) for k in ("q", "area", "status")} | {"year": year}
     stamp = timezone.localdate().strftime("%Y%m%d")
     if fmt == "xlsx":
-        with tempfile.TemporaryDirectory() as tmp:
-            path = households_xlsx(actor=request.user, households=queryset, path=Path(tmp) / "export.xlsx",
-                                   year=year, filters=filters)
-            response = HttpResponse(path.read_bytes(), content_type=XLSX_TYPE)
+        response = HttpResponse(households_xlsx_bytes(actor=request.user, households=queryset, year=year,
+                                                      filters=filters), content_type=XLSX_CONTENT_TYPE)
     else:
         encoding = "gbk" if request.GET.get("encoding") == "gbk" else "utf-8-sig"
         response = StreamingHttpResponse(

@@ -14,6 +14,7 @@ from jingzhun.accounts.roles import Capability, Role, can
 from jingzhun.imports import views
 from jingzhun.imports.models import ImportBatch, ImportProblem
 from jingzhun.imports.tests.files import household_rows, write_csv, write_xlsx
+from jingzhun.registry.exports import XLSX_CONTENT_TYPE
 from jingzhun.registry.models import Household, Person
 
 pytestmark = pytest.mark.django_db
@@ -179,7 +180,7 @@ def test_report_download_is_an_xlsx_with_the_problems(client, personas, media, t
     assert f'href="/imports/{batch.pk}/report.xlsx"' in detail
     response = client.get(f"/imports/{batch.pk}/report.xlsx")
     assert response.status_code == 200
-    assert response["Content-Type"] == views.XLSX_TYPE and "attachment" in response["Content-Disposition"]
+    assert response["Content-Type"] == XLSX_CONTENT_TYPE and "attachment" in response["Content-Disposition"]
     book = load_workbook(io.BytesIO(b"".join(response.streaming_content)), read_only=True)
     assert book.sheetnames == ["问题清单 Problems", "被拒绝的行 Rejected rows"]
     problems = list(book["问题清单 Problems"].iter_rows(min_row=2, values_only=True))
@@ -266,7 +267,7 @@ def test_nav_link_only_for_roles_that_may_import(client, personas, role, django_
 
 def test_oversize_upload_is_refused_and_nothing_is_stored(client, personas, media):
     client_for(client, personas.village_officer)
-    big = SimpleUploadedFile("big.xlsx", b"PK\x03\x04" + b"\0" * views.MAX_UPLOAD_BYTES, content_type=views.XLSX_TYPE)
+    big = SimpleUploadedFile("big.xlsx", b"PK\x03\x04" + b"\0" * views.MAX_UPLOAD_BYTES, content_type=XLSX_CONTENT_TYPE)
     response = client.post("/imports/", {"file": big, "year": "2024", "mode": "all-or-nothing"})
     assert response.status_code == 413
     assert "60 MB" in response.content.decode()
