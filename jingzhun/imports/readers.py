@@ -36,6 +36,8 @@ class Table:
     encoding: str
     header: list[Any]
     rows: Iterator[tuple[int, list[Any]]]  # (row number as the user sees it, cells)
+    path: Path | None = None
+    header_row: int = 1
 
 
 def _is_xlsx(head: bytes) -> bool:
@@ -103,9 +105,11 @@ def open_table(path: Path | str, *, encoding: str | None = None) -> Table:
             used = detect_encoding(path)
         rows = _csv_rows(path, used)
         kind = "csv"
-    for _number, header in rows:
+    for number, header in rows:
         if any(str(c).strip() for c in header if c is not None):
-            return Table(kind, used, header, rows)
+            if header and isinstance(header[0], str):
+                header[0] = header[0].removeprefix("\ufeff")
+            return Table(kind, used, header, rows, path, number)
     raise FileProblem("no_header")
 
 
@@ -119,3 +123,84 @@ def _refuse_binary(path: Path) -> None:
         raise FileProblem("encoding", "UTF-16")
     if b"\x00" in sample:
         raise FileProblem("not_spreadsheet")
+
+
+def csv_frames(table: Table, chunk_rows: int) -> Iterator[Any] | None:
+    """The data rows of a CSV table as Polars frames of text (columns ``c0``, ``c1``… by position and
+    ``_row``, the row number as the user sees it), read by Polars' streaming CSV reader — some twenty
+    times faster than the csv module. GB18030 files are first decoded to a temporary UTF-8 copy.
+
+    Returns None when the fast reader cannot number the rows exactly (blank lines, a header that is
+    not on the first line) or fails before the first rows; the caller then reads ``table.rows``.
+    """
+    import polars as pl
+
+    if table.kind != "csv" or table.path is None or table.header_row != 1:
+        return None
+    source = table.path
+    temporary: Path | None = None
+    if table.encoding != "utf-8-sig":
+        temporary = _utf8_copy(source, table.encoding)
+        source = temporary
+    if _has_blank_lines(source):
+        _remove(temporary)
+        return None
+    width = len(table.header)
+    try:
+        frame_iter = pl.scan_csv(source, has_header=True, infer_schema=False, encoding="utf8",
+                                 truncate_ragged_lines=True, new_columns=None).collect_batches(chunk_size=chunk_rows)
+        first = next(frame_iter, None)
+    except pl.exceptions.PolarsError:
+        _remove(temporary)
+        return None
+
+    def frames() -> Iterator[Any]:
+        start = 2
+        try:
+            batch = first
+            while batch is not None:
+                names = batch.columns
+                columns = [pl.col(names[i]).alias(f"c{i}") if i < len(names) else pl.lit(None, pl.String).alias(f"c{i}")
+                           for i in range(width)]
+                yield batch.select(pl.int_range(start, start + pl.len(), dtype=pl.Int64).alias("_row"), *columns)
+                start += batch.height
+                batch = next(frame_iter, None)
+        except pl.exceptions.PolarsError as exc:
+            raise FileProblem("not_spreadsheet", str(exc)) from exc
+        finally:
+            _remove(temporary)
+
+    return frames()
+
+
+def _has_blank_lines(path: Path) -> bool:
+    with path.open("rb") as handle:
+        previous = b""
+        while chunk := handle.read(SNIFF_BYTES * 8):
+            joined = previous + chunk
+            if b"\n\n" in joined or b"\n\r\n" in joined:
+                return True
+            previous = chunk[-2:]
+    return False
+
+
+def _utf8_copy(path: Path, encoding: str) -> Path:
+    import tempfile
+
+    decoder = codecs.getincrementaldecoder(encoding)()
+    handle, name = tempfile.mkstemp(suffix=".csv")
+    target = Path(name)
+    try:
+        with path.open("rb") as source, open(handle, "wb") as out:
+            while chunk := source.read(SNIFF_BYTES * 16):
+                out.write(decoder.decode(chunk).encode("utf-8"))
+            out.write(decoder.decode(b"", final=True).encode("utf-8"))
+    except UnicodeDecodeError as exc:
+        target.unlink(missing_ok=True)
+        raise FileProblem("encoding", str(exc)) from exc
+    return target
+
+
+def _remove(path: Path | None) -> None:
+    if path is not None:
+        path.unlink(missing_ok=True)

@@ -23,10 +23,18 @@ from django.utils.translation import gettext_lazy as _
 from jingzhun.accounts.roles import Capability, can
 from jingzhun.core.audit import audit_record, audit_source, register_action
 from jingzhun.core.exceptions import ActionForbidden, DomainError
+from jingzhun.imports.bulkwrite import lock_registry, reset_sequences, write_new_households
 from jingzhun.imports.models import ImportBatch, ImportProblem
 from jingzhun.imports.readers import FileProblem, open_table
 from jingzhun.imports.report import write_report
-from jingzhun.imports.validate import CheckedFile, HouseholdGroup, Problem, check_file
+from jingzhun.imports.validate import (
+    CheckedFile,
+    ChunkResult,
+    HouseholdGroup,
+    Problem,
+    check_file,
+    group_year_data,
+)
 from jingzhun.registry import services as registry
 from jingzhun.registry.models import Household, HouseholdYear, Person, PersonYear
 
@@ -113,7 +121,7 @@ def import_check(*, actor: Any, path: Path | str, year: int | None = None, mode:
         batch.save()
         raise ImportFileError(FILE_MESSAGES.get(exc.code, exc.code), code=exc.code) from exc
     batch.rows = checked.total_rows
-    batch.households = len(checked.groups)
+    batch.households = checked.household_count
     batch.rejected_households = len(checked.rejected_households)
     batch.problems = len(checked.problems)
     if checked.file_problem is not None:
@@ -134,8 +142,9 @@ def import_check(*, actor: Any, path: Path | str, year: int | None = None, mode:
 
 
 def import_merge(*, actor: Any, outcome: ImportOutcome, progress: Callable[[int], None] | None = None) -> ImportBatch:
-    """Write the checked file. Nothing at all is written when the mode is all-or-nothing and there
-    were problems, or when anything fails while writing in that mode."""
+    """Write a checked batch: the file is read and checked again while it is written (the registry
+    may have changed since the check). Nothing at all is written when the mode is all-or-nothing
+    and there were problems."""
     batch, checked = outcome.batch, outcome.checked
     if checked is None or batch.status not in (ImportBatch.Status.CHECKED, ImportBatch.Status.MERGING):
         return batch
@@ -144,56 +153,113 @@ def import_merge(*, actor: Any, outcome: ImportOutcome, progress: Callable[[int]
         batch.finished_at = timezone.now()
         batch.save()
         return batch
+    return import_write(actor=actor, outcome=outcome, progress=progress)
+
+
+class _RollBack(Exception):
+    """Raised inside the import's transaction to undo everything written so far."""
+
+
+def import_write(*, actor: Any, outcome: ImportOutcome, encoding: str | None = None,
+                 progress: Callable[[int], None] | None = None) -> ImportBatch:
+    """Check and write the batch's file in one pass, a chunk of whole households at a time, inside
+    one transaction: new households in bulk (imports.bulkwrite), registered ones through the registry
+    services (only what changed, audited field by field). All-or-nothing rolls everything back at
+    the first problem it meets (and keeps checking, to report every problem); valid-only writes every
+    household whose rows are all valid. A stop half-way (killed process, error) leaves the registry
+    as it was. Raises ImportFileError when the file cannot be read."""
+    batch = outcome.batch
+    path = Path(batch.file_path)
     batch.status = ImportBatch.Status.MERGING
     batch.save(update_fields=["status"])
-    created = updated = unchanged = 0
-    late: list[Problem] = []
+    writer = _ChunkWriter(actor, batch, year=batch.year)
     try:
         with audit_source(f"import:{batch.pk}"), transaction.atomic():
-            for group in checked.valid_households:
-                try:
-                    with transaction.atomic():
-                        result = _merge_household(actor, group)
-                except DomainError as exc:
-                    if batch.mode == ImportBatch.Mode.ALL_OR_NOTHING:
-                        raise
-                    group.invalid = True
-                    late.append(Problem(group.first_row, "", group.number, exc.code, exc.message, exc.params))
-                    continue
-                created += result == "created"
-                updated += result == "updated"
-                unchanged += result == "unchanged"
-                if progress:
-                    progress(len(group.rows))
-            batch.created, batch.updated, batch.unchanged = created, updated, unchanged
+            lock_registry()
+            try:
+                table = open_table(path, encoding=encoding or batch.encoding or None)
+                checked = check_file(table, actor=actor, year=batch.year, progress=progress, on_chunk=writer.write)
+            except FileProblem as exc:
+                raise ImportFileError(FILE_MESSAGES.get(exc.code, exc.code), code=exc.code) from exc
+            outcome.checked = checked
+            checked.problems.extend(writer.late)
+            if checked.file_problem is not None or writer.failed or (
+                    batch.mode == ImportBatch.Mode.ALL_OR_NOTHING and checked.problems):
+                raise _RollBack
+            reset_sequences()
             audit_record(actor=actor, action=IMPORT_MERGED, target_type="imports.batch", target_id=batch.pk,
-                         after={"created": created, "updated": updated, "unchanged": unchanged,
+                         after={"created": writer.created, "updated": writer.updated, "unchanged": writer.unchanged,
                                 "rejected_households": len(checked.rejected_households)})
-    except DomainError as exc:
-        batch.status = ImportBatch.Status.REJECTED
+    except ImportFileError as exc:
+        batch.status = ImportBatch.Status.FAILED
         batch.message = exc.text("zh-hans")
         batch.finished_at = timezone.now()
         batch.save()
+        raise
+    except _RollBack:
+        checked = outcome.checked
+        batch.status = ImportBatch.Status.FAILED if checked.file_problem is not None else ImportBatch.Status.REJECTED
+        batch.message = (checked.file_problem.text("zh-hans") if checked.file_problem is not None
+                         else writer.failed or "")
+        _finish(outcome, checked, created=0, updated=0, unchanged=0)
         return batch
-    if late:
-        checked.problems.extend(late)
-        outcome.write_report()
-        _store_problems(batch, checked.problems)
-    batch.rejected_households = len(checked.rejected_households)
-    batch.problems = len(checked.problems)
+    _finish(outcome, outcome.checked, created=writer.created, updated=writer.updated, unchanged=writer.unchanged)
     batch.status = ImportBatch.Status.DONE
-    batch.finished_at = timezone.now()
     batch.save()
     return batch
+
+
+def _finish(outcome: ImportOutcome, checked: CheckedFile, *, created: int, updated: int, unchanged: int) -> None:
+    batch = outcome.batch
+    batch.created, batch.updated, batch.unchanged = created, updated, unchanged
+    batch.rows = checked.total_rows
+    batch.households = checked.household_count
+    batch.rejected_households = len(checked.rejected_households)
+    batch.problems = len(checked.problems)
+    batch.finished_at = timezone.now()
+    if checked.problems:
+        outcome.write_report()
+    _store_problems(batch, checked.problems)
+    batch.save()
+
+
+class _ChunkWriter:
+    """Receives each checked chunk: writes its new households in bulk and merges its registered ones."""
+
+    def __init__(self, actor: Any, batch: ImportBatch, *, year: int | None) -> None:
+        self.actor, self.batch, self.year = actor, batch, year
+        self.all_or_nothing = batch.mode == ImportBatch.Mode.ALL_OR_NOTHING
+        self.created = self.updated = self.unchanged = 0
+        self.late: list[Problem] = []
+        self.failed = ""
+        self.problems_seen = 0
+
+    def write(self, chunk: ChunkResult) -> None:
+        self.problems_seen += chunk.problems
+        if self.all_or_nothing and (self.problems_seen or self.failed):
+            return  # everything will be rolled back; keep checking only
+        self.created += write_new_households(chunk.new_rows, actor=self.actor, year=self.year)
+        for group in chunk.existing:
+            try:
+                with transaction.atomic():
+                    result = _merge_household(self.actor, group, self.year)
+            except DomainError as exc:
+                if self.all_or_nothing:
+                    self.failed = exc.text("zh-hans")
+                    return
+                self.late.append(Problem(group.first_row, "", group.number, exc.code, exc.message, exc.params))
+                continue
+            self.updated += result == "updated"
+            self.unchanged += result == "unchanged"
 
 
 def _clean_member(member: dict[str, Any]) -> dict[str, Any]:
     return {k: member[k] for k in PERSON_KEYS if member.get(k) is not None}
 
 
-def _merge_household(actor: Any, group: HouseholdGroup) -> str:
-    year = group.year.get("year")
-    year_data = {k: v for k, v in group.year.items() if k != "year" and v is not None}
+def _merge_household(actor: Any, group: HouseholdGroup, default_year: int | None = None) -> str:
+    year = group.year.get("year") or default_year
+    year_data = group_year_data(group, default_year)
     household_fields = {k: v for k, v in group.household.items() if k in HOUSEHOLD_KEYS and v is not None}
     if group.existing_id is None:
         household = registry.household_register(

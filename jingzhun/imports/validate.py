@@ -11,10 +11,12 @@ income items).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
+import polars as pl
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -22,10 +24,10 @@ from jingzhun.accounts.scope import code_in_scope
 from jingzhun.areas import codes as area_codes
 from jingzhun.areas.models import Area, AreaLevel
 from jingzhun.core.exceptions import render_in
+from jingzhun.imports import screen
 from jingzhun.imports.columns import (
     BY_KEY,
     COLUMNS,
-    HOUSEHOLD,
     HOUSEHOLD_YEAR,
     PERSON,
     PERSON_YEAR,
@@ -36,9 +38,10 @@ from jingzhun.imports.columns import (
     normalise_header,
     parse_cell,
 )
-from jingzhun.imports.readers import Table
+from jingzhun.imports.readers import Table, csv_frames
 from jingzhun.registry import codelists, validation
 from jingzhun.registry.models import Household, Person
+from jingzhun.registry.services import HOUSEHOLD_NUMBER_RE
 
 CELL_MESSAGES = {
     "unknown_code": _("“%(value)s” is not a value of this list."),
@@ -61,6 +64,9 @@ MESSAGES = {
     "household_rejected": _("Rejected with its household: another row of household %(number)s has an error."),
     "year_missing": _("No year: give a 年度 column or choose the year of the import."),
     "too_many_causes": _("At most two other causes."),
+    "household_split": _("The rows of this household are not together (it also appears on row %(row)s); sort the file by 户编号 and import it again."),
+    "decimal_range": _("Write a number from 0 to 99,999,999.99."),
+    "household_number": _("A household number has 4 to 20 letters or digits."),
 }
 PERSON_FIELD_TO_KEY = {"phone": "person_phone"}
 
@@ -88,6 +94,13 @@ class HouseholdGroup:
     rows: list[int] = field(default_factory=list)
     existing_id: int | None = None
     invalid: bool = False
+    problems: list[Problem] = field(default_factory=list)  # found while grouping (fields that disagree)
+
+
+@dataclass
+class RejectedHousehold:
+    number: str
+    rows: list[int]
 
 
 @dataclass
@@ -95,19 +108,22 @@ class CheckedFile:
     header: list[Any]
     columns: dict[int, Column]
     unknown_headers: list[str]
-    groups: dict[str, HouseholdGroup]
     problems: list[Problem]
-    raw_rows: dict[int, list[Any]]
-    total_rows: int
+    raw_rows: dict[int, list[Any]]  # the cells of the rejected rows, for the report
+    total_rows: int = 0
+    household_count: int = 0
+    rejected_households: list[RejectedHousehold] = field(default_factory=list)
     file_problem: Problem | None = None
 
-    @property
-    def rejected_households(self) -> list[HouseholdGroup]:
-        return [g for g in self.groups.values() if g.invalid]
 
-    @property
-    def valid_households(self) -> list[HouseholdGroup]:
-        return [g for g in self.groups.values() if not g.invalid]
+@dataclass
+class ChunkResult:
+    """What one chunk of a file holds after the checks: the rows of valid new households (typed, see
+    imports.screen) and the valid households already in the registry (for the exact merge)."""
+
+    new_rows: Any  # polars.DataFrame
+    existing: list[HouseholdGroup]
+    problems: int
 
 
 def code_lookup() -> dict[str, dict[str, str]]:
@@ -123,93 +139,351 @@ def code_lookup() -> dict[str, dict[str, str]]:
     return out
 
 
-def check_file(table: Table, *, actor: Any, year: int | None,
-               progress: Callable[[int], None] | None = None) -> CheckedFile:
+def relation_sexes() -> dict[str, str]:
+    return {code: str((item.get("attributes") or {}).get("sex") or "") for code, item in codelists.codes_of("relation").items()}
+
+
+CHUNK_ROWS = 50_000  # rows checked (and written) at a time; whole households per chunk
+SCREEN = True  # False sends every row through the exact checks (the screen's equivalence tests use it)
+
+
+def check_file(table: Table, *, actor: Any, year: int | None, progress: Callable[[int], None] | None = None,
+               on_chunk: Callable[[ChunkResult], None] | None = None) -> CheckedFile:
+    """Check the whole file, a chunk of whole households at a time, in bounded memory. Returns the
+    problems and the rejected households; ``on_chunk`` (the writer) receives each chunk's valid
+    households. Nothing here writes to the database."""
     header_map = map_headers(table.header)
     problems: list[Problem] = []
-    checked = CheckedFile(table.header, header_map.columns, header_map.unknown, {}, problems, {}, 0)
+    checked = CheckedFile(table.header, header_map.columns, header_map.unknown, problems, {})
     if header_map.missing:
         for column in header_map.missing:
             problems.append(Problem(1, column.zh, "", "missing_column", MESSAGES["missing_column"], {"column": column.zh}))
         checked.file_problem = problems[0]
         return checked
-    lookup = code_lookup()
-    today = timezone.localdate()
-    ids_seen: dict[str, int] = {}
-    areas: dict[str, Problem | None] = {}
-    for number, cells in table.rows:
-        if not any(cell_text(c) for c in cells):
-            continue
-        checked.total_rows += 1
-        checked.raw_rows[number] = list(cells)
-        if progress and checked.total_rows % 1000 == 0:
-            progress(1000)
-        values: dict[str, Any] = {}
-        row_problems: list[Problem] = []
-        for position, column in header_map.columns.items():
-            raw = cells[position] if position < len(cells) else None
-            try:
-                values[column.key] = parse_cell(column, raw, lookup)
-            except CellError as exc:
-                row_problems.append(Problem(number, column.zh, cell_text(raw), exc.code, CELL_MESSAGES[exc.code],
-                                            {"value": cell_text(raw)}))
-        for column in COLUMNS:
-            if column.required and column.key in values and values[column.key] in (None, "") and not any(
-                    p.column == column.zh for p in row_problems):
-                row_problems.append(Problem(number, column.zh, "", "required", _("This field is required.")))
-        person = {c.key: values.get(c.key) for c in COLUMNS if c.entity == PERSON and c.key in values}
-        if "person_phone" in person:
-            person["phone"] = person.pop("person_phone")
-        person = {k: v for k, v in person.items() if v is not None}
-        person_issues, cleaned = validation.check_person(person, today=today)
-        for item in person_issues:
-            key = PERSON_FIELD_TO_KEY.get(item.field, item.field)
-            column = BY_KEY.get(key)
-            if column is not None and any(p.column == column.zh for p in row_problems):
-                continue
-            row_problems.append(Problem(number, column.zh if column else item.field, cell_text(person.get(item.field)),
-                                        item.code, item.message, item.params))
-        base = cleaned.get("id_base")
-        if base:
-            if base in ids_seen:
-                row_problems.append(Problem(number, BY_KEY["id_number"].zh, cleaned.get("id_number", ""), "duplicate_in_file",
-                                            MESSAGES["duplicate_in_file"], {"row": ids_seen[base]}))
-            else:
-                ids_seen[base] = number
-        household_number = cell_text(values.get("household_number"))
-        area_code = cell_text(values.get("area_code"))
-        if area_code:
-            if area_code not in areas:
-                areas[area_code] = _area_problem(actor, area_code)
-            area_problem = areas[area_code]
-            if area_problem is not None:
-                row_problems.append(Problem(number, BY_KEY["area_code"].zh, area_code, area_problem.code, area_problem.message))
-        household_values = {c.key: values.get(c.key) for c in COLUMNS if c.entity == HOUSEHOLD and c.key in values}
-        year_values = {c.key: values.get(c.key) for c in COLUMNS if c.entity == HOUSEHOLD_YEAR and c.key in values}
-        person_year = {c.key: values.get(c.key) for c in COLUMNS if c.entity == PERSON_YEAR and c.key in values}
-        row_year = values.get("year") or year
-        if row_year is None and (any(v is not None for k, v in year_values.items() if k != "year")
-                                 or any(v is not None for v in person_year.values())):
-            row_problems.append(Problem(number, BY_KEY["year"].zh, "", "year_missing", MESSAGES["year_missing"]))
-        group = checked.groups.get(household_number)
-        if group is None and household_number:
-            group = HouseholdGroup(household_number, number, household_values, year_values)
-            checked.groups[household_number] = group
-        if group is not None:
-            _merge_household_fields(group, household_values, year_values, number, person.get("relation"), row_problems)
-            group.rows.append(number)
-            group.members.append({**cleaned, "_row": number, "_year": {k: v for k, v in person_year.items() if v is not None},
-                                  "_year_number": row_year})
-            if row_problems:
-                group.invalid = True
-        problems.extend(row_problems)
+    run = _Run(checked, table, header_map.columns, actor=actor, year=year, on_chunk=on_chunk)
+    for chunk in _chunks(table, header_map.columns):
+        run.check(chunk)
+        if progress:
+            progress(chunk.height)
     if checked.total_rows == 0:
         checked.file_problem = Problem(1, "", "", "no_rows", MESSAGES["no_rows"])
         problems.append(checked.file_problem)
-        return checked
-    _check_households(checked, actor, year)
-    _check_against_registry(checked, actor)
     return checked
+
+
+def _chunks(table: Table, columns: dict[int, Column]) -> Iterator[pl.DataFrame]:
+    """Frames of text cells (``_row``, ``c0``…) holding whole households (the rows of the last
+    household of a batch wait for the next one). Rows with no content are left out."""
+    width = len(table.header)
+    frames = csv_frames(table, CHUNK_ROWS) or _python_frames(table, width)
+    number_column = f"c{next(p for p, c in columns.items() if c.key == 'household_number')}"
+    carry: pl.DataFrame | None = None
+    for frame in frames:
+        cells = [f"c{i}" for i in range(width)]
+        frame = frame.filter(pl.any_horizontal(pl.col(c).str.strip_chars().str.len_chars() > 0 for c in cells))
+        if carry is not None:
+            frame = pl.concat([carry, frame])
+        if frame.is_empty():
+            carry = None
+            continue
+        number = pl.col(number_column).str.strip_chars().fill_null("")
+        runs = frame.select((number != number.shift(1)).fill_null(True).cum_sum().alias("run"))["run"]
+        last = runs[-1]
+        tail = runs == last
+        if tail.all():
+            carry = frame
+            continue
+        carry = frame.filter(tail)
+        yield frame.filter(~tail)
+    if carry is not None and not carry.is_empty():
+        yield carry
+
+
+def _python_frames(table: Table, width: int) -> Iterator[pl.DataFrame]:
+    """Frames from the row iterator (XLSX, and CSV files the fast reader cannot number exactly)."""
+    batch: list[list[Any]] = []
+    numbers: list[int] = []
+    for number, cells in table.rows:
+        numbers.append(number)
+        batch.append([cell_text(cells[i]) if i < len(cells) else "" for i in range(width)])
+        if len(batch) >= CHUNK_ROWS:
+            yield _frame(numbers, batch, width)
+            batch, numbers = [], []
+    if batch:
+        yield _frame(numbers, batch, width)
+
+
+def _frame(numbers: list[int], batch: list[list[str]], width: int) -> pl.DataFrame:
+    columns = list(zip(*batch, strict=True)) if batch else [()] * width
+    return pl.DataFrame({"_row": pl.Series(numbers, dtype=pl.Int64),
+                         **{f"c{i}": pl.Series(columns[i], dtype=pl.String) for i in range(width)}})
+
+
+class _Run:
+    """The state of one pass over a file: IDs and household numbers seen in earlier chunks, areas
+    already looked up, the code lists."""
+
+    def __init__(self, checked: CheckedFile, table: Table, columns: dict[int, Column], *, actor: Any,
+                 year: int | None, on_chunk: Callable[[ChunkResult], None] | None) -> None:
+        self.checked, self.table, self.columns = checked, table, columns
+        self.actor, self.year, self.on_chunk = actor, year, on_chunk
+        self.lookup = code_lookup()
+        self.relation_sex = relation_sexes()
+        self.today = timezone.localdate()
+        self.areas: dict[str, Problem | None] = {}
+        self.seen_ids = pl.DataFrame(schema={"id_base": pl.String, "first_row": pl.Int64})
+        self.seen_households = pl.DataFrame(schema={"household_number": pl.String, "first_row": pl.Int64})
+        self.width = len(table.header)
+
+    def check(self, raw: pl.DataFrame) -> None:
+        checked = self.checked
+        checked.total_rows += raw.height
+        typed = screen.parse_columns(raw, self.columns, self.lookup)
+        typed = screen.screen_rows(typed, year=self.year, today=self.today, relation_sex=self.relation_sex)
+        if not SCREEN:
+            typed = typed.with_columns(pl.lit(True).alias("_suspect"))
+        problems: list[Problem] = []
+        typed = self._exact_rows(raw, typed, problems)
+        bad_rows = {p.row for p in problems}
+        bad_rows |= self._duplicates(typed, problems)
+        bad_rows |= self._areas(typed, problems)
+        households = screen.household_suspects(typed.filter(pl.col("household_number").is_not_null()), year=self.year,
+                                               today=self.today)
+        if not SCREEN:
+            households = households.with_columns(pl.lit(True).alias("household_suspect"))
+        split = households.join(self.seen_households, on="household_number", how="inner")
+        if not split.is_empty():
+            first = split.row(0, named=True)
+            checked.file_problem = Problem(first["first_row"], BY_KEY["household_number"].zh, first["household_number"],
+                                           "household_split", MESSAGES["household_split"], {"row": first["first_row_right"]})
+            problems.append(checked.file_problem)
+        self.seen_households = pl.concat([self.seen_households, households.select("household_number", "first_row")])
+        checked.household_count += households.height
+        invalid: set[str] = set()
+        if bad_rows:
+            invalid |= set(typed.filter(pl.col("_row").is_in(sorted(bad_rows)))["household_number"].drop_nulls().to_list())
+        groups = self._exact_households(typed, households, invalid, problems)
+        existing = self._registry(typed, households, groups, invalid, problems)
+        checked.problems.extend(problems)
+        rejected = typed.filter(pl.col("household_number").is_in(sorted(invalid)) | pl.col("household_number").is_null()
+                                | pl.col("_row").is_in(sorted(bad_rows)))
+        if not rejected.is_empty():
+            for number, rows in rejected.group_by("household_number", maintain_order=True).agg(pl.col("_row")).iter_rows():
+                checked.rejected_households.append(RejectedHousehold(number or "", list(rows)))
+            cells = raw.filter(pl.col("_row").is_in(rejected["_row"].implode()))
+            for values in cells.iter_rows():
+                checked.raw_rows[values[0]] = list(values[1:])
+        if self.on_chunk is not None:
+            valid_existing = [g for g in existing if g.number not in invalid]
+            keep = ~pl.col("household_number").is_in(sorted(invalid | {g.number for g in existing})) \
+                & pl.col("household_number").is_not_null()
+            self.on_chunk(ChunkResult(typed.filter(keep), valid_existing, len(problems)))
+
+    def _exact_rows(self, raw: pl.DataFrame, typed: pl.DataFrame, problems: list[Problem]) -> pl.DataFrame:
+        """Check the suspect rows one by one (the wording of every row problem lives here)."""
+        suspects = typed.filter(pl.col("_suspect"))
+        if suspects.is_empty():
+            return typed.with_columns(pl.lit(False).alias("_problem"))
+        cells_of = {values[0]: values[1:] for values in raw.filter(pl.col("_row").is_in(suspects["_row"].implode())).iter_rows()}
+        replacements = []
+        for number in suspects["_row"].to_list():
+            row, row_problems = check_row(number, list(cells_of[number]), self.columns, self.lookup, self.today, self.year)
+            problems.extend(row_problems)
+            replacements.append({**row, "_suspect": True, "_problem": bool(row_problems)})
+        schema = {**typed.schema, "_problem": pl.Boolean}
+        exact = pl.DataFrame(replacements, schema=schema, strict=False)
+        return pl.concat([typed.filter(~pl.col("_suspect")).with_columns(pl.lit(False).alias("_problem")), exact],
+                         how="vertical").sort("_row")
+
+    def _duplicates(self, typed: pl.DataFrame, problems: list[Problem]) -> set[int]:
+        """An ID number again later in the file: the later rows are rejected, naming the first."""
+        ids = typed.filter(pl.col("id_base").is_not_null() & (pl.col("id_base") != "")).select("_row", "id_base", "id_number")
+        firsts = pl.concat([self.seen_ids, ids.group_by("id_base").agg(pl.col("_row").min().alias("first_row"))]) \
+            .group_by("id_base").agg(pl.col("first_row").min())
+        self.seen_ids = firsts
+        again = ids.join(firsts, on="id_base").filter(pl.col("_row") != pl.col("first_row"))
+        for row, number, first in again.select("_row", "id_number", "first_row").iter_rows():
+            problems.append(Problem(row, BY_KEY["id_number"].zh, number or "", "duplicate_in_file",
+                                    MESSAGES["duplicate_in_file"], {"row": first}))
+        return set(again["_row"].to_list())
+
+    def _areas(self, typed: pl.DataFrame, problems: list[Problem]) -> set[int]:
+        bad: set[int] = set()
+        for code in typed["area_code"].drop_nulls().unique().to_list():
+            if code not in self.areas:
+                self.areas[code] = _area_problem(self.actor, code)
+            found = self.areas[code]
+            if found is None:
+                continue
+            for row in typed.filter(pl.col("area_code") == code)["_row"].to_list():
+                problems.append(Problem(row, BY_KEY["area_code"].zh, code, found.code, found.message))
+                bad.add(row)
+        return bad
+
+    def _exact_households(self, typed: pl.DataFrame, households: pl.DataFrame, invalid: set[str],
+                          problems: list[Problem]) -> dict[str, HouseholdGroup]:
+        """The suspect households, grouped and checked as the row-by-row path does."""
+        suspect = households.filter(pl.col("household_suspect"))["household_number"].to_list()
+        groups = self._groups(typed, suspect)
+        for number, group in groups.items():
+            before = len(problems)
+            _check_group(group, self.year, problems)
+            if len(problems) > before or group.invalid:
+                invalid.add(number)
+        return groups
+
+    def _groups(self, typed: pl.DataFrame, numbers: list[str]) -> dict[str, HouseholdGroup]:
+        groups: dict[str, HouseholdGroup] = {}
+        if not numbers:
+            return groups
+        rows = typed.filter(pl.col("household_number").is_in(numbers)).sort("_row")
+        for record in rows.iter_rows(named=True):
+            values = python_values(record)
+            number = values["household_number"]
+            household = {k: values.get(k) for k in screen.HOUSEHOLD_KEYS}
+            year_values = {k: values.get(k) for k in screen.YEAR_KEYS}
+            group = groups.get(number)
+            if group is None:
+                group = groups[number] = HouseholdGroup(number, record["_row"], household, year_values)
+            row_problems: list[Problem] = []
+            _merge_household_fields(group, household, year_values, record["_row"], values.get("relation"), row_problems)
+            if row_problems:
+                group.invalid = True
+                group.problems.extend(row_problems)
+            group.rows.append(record["_row"])
+            member = {k: values.get(k) for k in MEMBER_KEYS if values.get(k) is not None}
+            if "person_phone" in member:
+                member["phone"] = member.pop("person_phone")
+            person_year = {c.key: values.get(c.key) for c in COLUMNS if c.entity == PERSON_YEAR and values.get(c.key) is not None}
+            group.members.append({**member, "_row": record["_row"], "_year": person_year, "_year_number": record["_row_year"]})
+            if record["_problem"]:
+                group.invalid = True
+        return groups
+
+    def _registry(self, typed: pl.DataFrame, households: pl.DataFrame, groups: dict[str, HouseholdGroup],
+                  invalid: set[str], problems: list[Problem]) -> list[HouseholdGroup]:
+        """Households already registered must be in scope and in the same village (they are merged
+        by the exact path); an ID number may belong only to the household the file puts it in."""
+        numbers = households["household_number"].to_list()
+        existing: dict[str, tuple[int, str]] = {}
+        for start in range(0, len(numbers), LOOKUP_BATCH):
+            for pk, number, area in Household.objects.filter(household_number__in=numbers[start:start + LOOKUP_BATCH]) \
+                    .values_list("pk", "household_number", "area_id"):
+                existing[number] = (pk, area)
+        first_rows = dict(households.select("household_number", "first_row").iter_rows())
+        file_areas = dict(households.select("household_number", "area_code").iter_rows())
+        for number, (_pk, area) in existing.items():
+            if not code_in_scope(self.actor, area):
+                problems.append(Problem(first_rows[number], BY_KEY["household_number"].zh, number, "household_scope",
+                                        MESSAGES["household_scope"]))
+                invalid.add(number)
+            elif file_areas.get(number) and file_areas[number] != area:
+                problems.append(Problem(first_rows[number], BY_KEY["area_code"].zh, file_areas[number], "household_moved",
+                                        MESSAGES["household_moved"]))
+                invalid.add(number)
+        ids = typed.filter(pl.col("id_base").is_not_null() & (pl.col("id_base") != "")).select(
+            "_row", "id_base", "id_number", "household_number")
+        bases = ids["id_base"].unique().to_list()
+        owner_of: dict[str, str] = {}
+        for start in range(0, len(bases), LOOKUP_BATCH):
+            for base, number in Person.objects.filter(id_base__in=bases[start:start + LOOKUP_BATCH]).values_list(
+                    "id_base", "household__household_number"):
+                owner_of[base] = number
+        if owner_of:
+            owners = pl.DataFrame({"id_base": list(owner_of), "owner": list(owner_of.values())})
+            clash = ids.join(owners, on="id_base").filter(pl.col("owner") != pl.col("household_number"))
+            for row, number, household_number in clash.select("_row", "id_number", "household_number").iter_rows():
+                problems.append(Problem(row, BY_KEY["id_number"].zh, number or "", "duplicate_in_registry",
+                                        MESSAGES["duplicate_in_registry"]))
+                if household_number:
+                    invalid.add(household_number)
+        wanted = [n for n in existing if n not in invalid]
+        missing = [n for n in wanted if n not in groups]
+        groups.update(self._groups(typed, missing))
+        for number in wanted:
+            groups[number].existing_id = existing[number][0]
+        return [groups[n] for n in wanted]
+
+
+LOOKUP_BATCH = 900  # values per IN (...) (SQLite's classic parameter limit)
+MEMBER_KEYS = ("name", "sex", "id_type", "id_number", "id_base", "birth_date", "relation", "ethnicity",
+               "political_status", "person_phone", "is_soldier", "status")
+MONEY_KINDS = ("money", "decimal")
+
+
+def python_values(record: dict[str, Any]) -> dict[str, Any]:
+    """A typed row (see imports.screen) as the values the exact checks and the services take."""
+    values = dict(record)
+    for column in COLUMNS:
+        value = values.get(column.key)
+        if value is not None and column.kind in MONEY_KINDS:
+            values[column.key] = Decimal(value).scaleb(-2)
+    return values
+
+
+def check_row(number: int, cells: list[Any], columns: dict[int, Column], lookup: dict[str, dict[str, str]],
+              today: Any, year: int | None) -> tuple[dict[str, Any], list[Problem]]:
+    """The exact checks of one row: its typed values (as imports.screen lays them out) and its
+    problems, each naming the row, the column, the value and the reason."""
+    values: dict[str, Any] = {}
+    row_problems: list[Problem] = []
+    for position, column in columns.items():
+        raw = cells[position] if position < len(cells) else None
+        try:
+            values[column.key] = parse_cell(column, raw, lookup)
+        except CellError as exc:
+            values[column.key] = None
+            row_problems.append(Problem(number, column.zh, cell_text(raw), exc.code, CELL_MESSAGES[exc.code],
+                                        {"value": cell_text(raw)}))
+    for column in COLUMNS:
+        if column.required and column.key in values and values[column.key] in (None, "") and not any(
+                p.column == column.zh for p in row_problems):
+            row_problems.append(Problem(number, column.zh, "", "required", _("This field is required.")))
+    for column in COLUMNS:
+        value = values.get(column.key)
+        if column.kind == "decimal" and value is not None and (value < 0 or value >= Decimal(10) ** screen.WHOLE_DIGITS["decimal"]):
+            row_problems.append(Problem(number, column.zh, cell_text(value), "decimal_range", MESSAGES["decimal_range"]))
+            values[column.key] = None
+    household_number = values.get("household_number")
+    if household_number and not HOUSEHOLD_NUMBER_RE.match(household_number):
+        row_problems.append(Problem(number, BY_KEY["household_number"].zh, household_number, "format",
+                                    MESSAGES["household_number"]))
+    household_values = {k: values.get(k) for k in ("phone", "bank_account") if values.get(k)}
+    for item in validation.check_household(household_values):
+        row_problems.append(Problem(number, BY_KEY[item.field].zh, cell_text(household_values.get(item.field)),
+                                    item.code, item.message, item.params))
+    person = {c.key: values.get(c.key) for c in COLUMNS if c.entity == PERSON and c.key in values}
+    if "person_phone" in person:
+        person["phone"] = person.pop("person_phone")
+    person = {k: v for k, v in person.items() if v is not None}
+    person_issues, cleaned = validation.check_person(person, today=today)
+    for item in person_issues:
+        key = PERSON_FIELD_TO_KEY.get(item.field, item.field)
+        column = BY_KEY.get(key)
+        if column is not None and any(p.column == column.zh for p in row_problems):
+            continue
+        row_problems.append(Problem(number, column.zh if column else item.field, cell_text(person.get(item.field)),
+                                    item.code, item.message, item.params))
+    person_year = {c.key: values.get(c.key) for c in COLUMNS if c.entity == PERSON_YEAR and values.get(c.key) is not None}
+    for item in validation.check_person_year(person_year):
+        column = BY_KEY.get(item.field)
+        if column is not None and not any(p.column == column.zh for p in row_problems):
+            row_problems.append(Problem(number, column.zh, cell_text(person_year.get(item.field)), item.code,
+                                        item.message, item.params))
+    row_year = values.get("year") or year
+    year_values = [k for k, v in values.items() if v is not None and k != "year"
+                   and BY_KEY[k].entity in (HOUSEHOLD_YEAR, PERSON_YEAR)]
+    if row_year is None and year_values:
+        row_problems.append(Problem(number, BY_KEY["year"].zh, "", "year_missing", MESSAGES["year_missing"]))
+    typed = {"_row": number, "_row_year": row_year, **values}
+    for key in ("id_number", "id_base", "birth_date", "sex", "id_type", "name"):
+        if key in cleaned:
+            typed[key] = cleaned[key]
+    for column in COLUMNS:
+        value = typed.get(column.key)
+        if value is not None and column.kind in MONEY_KINDS:
+            typed[column.key] = int(value.quantize(Decimal("0.01")).scaleb(2))
+    return typed, row_problems
 
 
 def _area_problem(actor: Any, code: str) -> Problem | None:
@@ -241,73 +515,45 @@ def _merge_household_fields(group: HouseholdGroup, household: dict[str, Any], ye
                                         {"other": cell_text(current), "row": group.first_row}))
 
 
-def _check_households(checked: CheckedFile, actor: Any, year: int | None) -> None:
-    for group in checked.groups.values():
-        issues = validation.check_household_members(group.members, prefix="members")
-        for item in issues:
-            index = _member_index(item.field)
-            member = group.members[index] if index is not None else group.members[0]
-            column = BY_KEY["relation"] if item.field.endswith("relation") or index is None else BY_KEY["id_number"]
-            checked.problems.append(Problem(member["_row"], column.zh, cell_text(member.get(column.key)), item.code,
-                                            item.message, item.params))
+def _check_group(group: HouseholdGroup, year: int | None, problems: list[Problem]) -> None:
+    """The household checks of the row-by-row path: fields that disagree between rows (found while
+    grouping), structure, and the yearly record."""
+    problems.extend(group.problems)
+    issues = validation.check_household_members(group.members, prefix="members")
+    for item in issues:
+        index = _member_index(item.field)
+        member = group.members[index] if index is not None else group.members[0]
+        column = BY_KEY["relation"] if item.field.endswith("relation") or index is None else BY_KEY["id_number"]
+        problems.append(Problem(member["_row"], column.zh, cell_text(member.get(column.key)), item.code,
+                                item.message, item.params))
+        group.invalid = True
+    other = group.year.get("other_causes") or []
+    if len(other) > 2:
+        problems.append(Problem(group.first_row, BY_KEY["other_causes"].zh, "、".join(other), "too_many_causes",
+                                MESSAGES["too_many_causes"]))
+        group.invalid = True
+    year_data = group_year_data(group, year)
+    if year_data:
+        year_issues, _cleaned = validation.check_household_year({**year_data, "year": group.year.get("year") or year})
+        for item in year_issues:
+            key = {"status": "hh_status", "other_cause_1": "other_causes", "other_cause_2": "other_causes"}.get(item.field, item.field)
+            column = BY_KEY.get(key)
+            problems.append(Problem(group.first_row, column.zh if column else item.field,
+                                    cell_text(year_data.get(item.field)), item.code, item.message, item.params))
             group.invalid = True
-        other = group.year.pop("other_causes", None) or []
-        if len(other) > 2:
-            checked.problems.append(Problem(group.first_row, BY_KEY["other_causes"].zh, "、".join(other), "too_many_causes",
-                                            MESSAGES["too_many_causes"]))
-            group.invalid = True
-        for index, code in enumerate(other[:2], start=1):
-            group.year[f"other_cause_{index}"] = code
-        status = group.year.pop("hh_status", None)
-        if status is not None:
-            group.year["status"] = status
-        group.year.setdefault("year", year)
-        year_data = {k: v for k, v in group.year.items() if v is not None and k != "year"}
-        if year_data:
-            year_issues, _cleaned = validation.check_household_year({**year_data, "year": group.year.get("year")})
-            for item in year_issues:
-                key = {"status": "hh_status", "other_cause_1": "other_causes", "other_cause_2": "other_causes"}.get(item.field, item.field)
-                column = BY_KEY.get(key)
-                checked.problems.append(Problem(group.first_row, column.zh if column else item.field,
-                                                cell_text(year_data.get(item.field)), item.code, item.message, item.params))
-                group.invalid = True
+
+
+def group_year_data(group: HouseholdGroup, year: int | None) -> dict[str, Any]:
+    """The household's yearly fields as the registry names them (status, other_cause_1/2), without the year."""
+    data = {k: v for k, v in group.year.items() if v is not None and k not in ("year", "other_causes", "hh_status")}
+    for index, code in enumerate((group.year.get("other_causes") or [])[:2], start=1):
+        data[f"other_cause_{index}"] = code
+    if group.year.get("hh_status") is not None:
+        data["status"] = group.year["hh_status"]
+    return data
 
 
 def _member_index(path: str) -> int | None:
     if path.startswith("members[") and "]" in path:
         return int(path[len("members["):path.index("]")])
     return None
-
-
-def _check_against_registry(checked: CheckedFile, actor: Any) -> None:
-    """Existing households (updates) must be in scope and in the same village; an ID number may belong
-    only to the household the file puts it in."""
-    numbers = list(checked.groups)
-    existing: dict[str, tuple[int, str]] = {}
-    for start in range(0, len(numbers), 2000):
-        for pk, number, area in Household.objects.filter(household_number__in=numbers[start:start + 2000]).values_list(
-                "pk", "household_number", "area_id"):
-            existing[number] = (pk, area)
-    for number, (pk, area) in existing.items():
-        group = checked.groups[number]
-        group.existing_id = pk
-        if not code_in_scope(actor, area):
-            checked.problems.append(Problem(group.first_row, BY_KEY["household_number"].zh, number, "household_scope",
-                                            MESSAGES["household_scope"]))
-            group.invalid = True
-        elif group.household.get("area_code") and group.household["area_code"] != area:
-            checked.problems.append(Problem(group.first_row, BY_KEY["area_code"].zh, group.household["area_code"],
-                                            "household_moved", MESSAGES["household_moved"]))
-            group.invalid = True
-    owner_of: dict[str, str] = {}
-    bases = [(m["id_base"], g.number, m) for g in checked.groups.values() for m in g.members if m.get("id_base")]
-    for start in range(0, len(bases), 2000):
-        part = [b for b, _n, _m in bases[start:start + 2000]]
-        for base, household_number in Person.objects.filter(id_base__in=part).values_list("id_base", "household__household_number"):
-            owner_of[base] = household_number
-    for base, number, member in bases:
-        owner = owner_of.get(base)
-        if owner is not None and owner != number:
-            checked.problems.append(Problem(member["_row"], BY_KEY["id_number"].zh, member.get("id_number", ""),
-                                            "duplicate_in_registry", MESSAGES["duplicate_in_registry"]))
-            checked.groups[number].invalid = True

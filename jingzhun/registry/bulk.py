@@ -13,9 +13,7 @@ reading keys back; PostgreSQL's identity sequences are moved past them afterward
 
 from __future__ import annotations
 
-import io
-import json
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -28,12 +26,11 @@ from django.utils.translation import gettext_lazy as _
 
 from jingzhun.areas.models import Area
 from jingzhun.core.audit import audit_record, register_action
+from jingzhun.core.bulk import insert_frame as _insert
 from jingzhun.core.exceptions import DomainError
 from jingzhun.registry.models import Household, HouseholdYear, Person, PersonYear
 
 BULK_LOADED = register_action("registry.bulk.loaded", _("Generated registry loaded"))
-COPY_ROWS = 200_000  # rows per CSV block sent to COPY
-SQLITE_ROWS = 20_000  # rows per executemany
 CHECK_BATCH = 900  # values per IN (...) when checking for collisions (SQLite's classic parameter limit)
 TABLE_FILES = ("areas", "households", "persons", "household_years", "person_years")
 
@@ -192,73 +189,6 @@ def _load_areas(using: str, areas: pl.DataFrame) -> int:
         batch_size=2000,
     )
     return new.height
-
-
-def _insert(using: str, model: Any, frame: pl.DataFrame, stamp: str, tick: Progress) -> int:
-    """Insert ``frame`` into ``model``'s table: the model's columns, file values where present,
-    else the field default (or NULL / '')."""
-    table = model._meta.db_table
-    columns = [f.column for f in model._meta.concrete_fields if f.column != "id" or "id" in frame.columns]
-    select = []
-    for field in model._meta.concrete_fields:
-        column = field.column
-        if column not in columns:
-            continue
-        if column in ("created_at", "updated_at"):
-            select.append(pl.lit(stamp).alias(column))
-        elif column == "version":
-            select.append(pl.lit(1).alias(column))
-        elif column in frame.columns:
-            expr = pl.col(column)
-            if column.endswith("_year") and column != "year":
-                expr = pl.when(expr == 0).then(None).otherwise(expr)  # 0 = no year in the files
-            select.append(expr.alias(column))
-        else:
-            select.append(pl.lit(_default(field)).alias(column))
-    frame = frame.select(select)
-    connection = connections[using]
-    name = model._meta.model_name
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            quoted = ", ".join(f'"{c}"' for c in columns)
-            text_columns = ", ".join(f'"{f.column}"' for f in model._meta.concrete_fields
-                                     if f.column in columns and f.get_internal_type() in ("CharField", "TextField"))
-            options = f"FORMAT csv, FORCE_NOT_NULL ({text_columns})" if text_columns else "FORMAT csv"
-            with cursor.cursor.copy(f'COPY "{table}" ({quoted}) FROM STDIN ({options})') as copy:
-                for block in _blocks(frame, COPY_ROWS):
-                    buffer = io.BytesIO()
-                    block.write_csv(buffer, include_header=False, float_precision=2, datetime_format="%Y-%m-%d")
-                    copy.write(buffer.getvalue())
-                    tick(name, block.height)
-        else:
-            quoted = ", ".join(f'"{c}"' for c in columns)
-            sql = f'INSERT INTO "{table}" ({quoted}) VALUES ({", ".join(["%s"] * len(columns))})'  # noqa: S608 (model table)
-            dates = [c for c, dtype in frame.schema.items() if dtype == pl.Date]
-            if dates:
-                frame = frame.with_columns(pl.col(c).dt.strftime("%Y-%m-%d") for c in dates)
-            for block in _blocks(frame, SQLITE_ROWS):
-                cursor.executemany(sql, block.rows())
-                tick(name, block.height)
-    return frame.height
-
-
-def _blocks(frame: pl.DataFrame, size: int) -> Iterator[pl.DataFrame]:
-    for start in range(0, frame.height, size):
-        yield frame.slice(start, size)
-
-
-def _default(field: Any) -> Any:
-    """What a column gets when the files have no value for it."""
-    if field.has_default():
-        value = field.get_default()
-        if isinstance(value, list | dict):
-            return json.dumps(value)
-        if field.get_internal_type() == "DecimalField":
-            return float(value)
-        return value
-    if field.null:
-        return None
-    return ""
 
 
 def _reset_sequences(using: str, models: Sequence[Any]) -> None:

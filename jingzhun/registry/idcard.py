@@ -34,7 +34,7 @@ class IdCheck:
 
 
 # Reason codes: length, format, checksum, birth_date, future_birth_date, region
-def _region_known(code6: str) -> bool:
+def region_known(code6: str) -> bool:
     try:
         results = numdb.get("cn/loc").info(code6)
     except Exception:  # stdnum raises KeyError on a few codes
@@ -66,7 +66,7 @@ def check_resident_id(raw: str, *, today: dt.date | None = None) -> IdCheck:
         return IdCheck(number, base, "birth_date")
     if birth > today:
         return IdCheck(number, base, "future_birth_date")
-    if not _region_known(number[:6]):
+    if not region_known(number[:6]):
         return IdCheck(number, base, "region")
     sex = "1" if int(number[16]) % 2 == 1 else "2"
     return IdCheck(number, base, None, birth, sex)

@@ -219,21 +219,68 @@ def test_area_outside_scope_for_existing_household(personas, tmp_path):
 @pytest.mark.parametrize("mode", ["all-or-nothing", "valid-only"])
 def test_interrupted_merge_leaves_the_registry_as_it_was(personas, tmp_path, monkeypatch, mode):
     from jingzhun.imports import services as import_services
+    from jingzhun.imports import validate
 
     rows = household_rows("HH0001") + household_rows("HH0002", surname="刘") + household_rows("HH0003", surname="陈")
     outcome = import_check(actor=personas.village_officer, path=write_xlsx(tmp_path / "a.xlsx", rows), mode=mode,
                            report_dir=tmp_path)
-    real = import_services._merge_household
+    monkeypatch.setattr(validate, "CHUNK_ROWS", 3)  # one household per chunk: two are written before the stop
+    real = import_services.write_new_households
     calls = {"n": 0}
 
-    def dies_on_the_third(actor, group):  # type: ignore[no-untyped-def]
+    def dies_on_the_third(*args, **kwargs):  # type: ignore[no-untyped-def]
         calls["n"] += 1
         if calls["n"] == 3:
             raise KeyboardInterrupt  # the process is stopped in the middle of writing
-        return real(actor, group)
+        return real(*args, **kwargs)
 
-    monkeypatch.setattr(import_services, "_merge_household", dies_on_the_third)
+    monkeypatch.setattr(import_services, "write_new_households", dies_on_the_third)
     with pytest.raises(KeyboardInterrupt):
         import_merge(actor=personas.village_officer, outcome=outcome)
+    assert calls["n"] == 3
     assert Household.objects.count() == 0 and Person.objects.count() == 0
-    assert not AuditEvent.objects.filter(action="registry.household.registered").exists()
+    assert not AuditEvent.objects.filter(action__startswith="registry.household").exists()
+
+
+def test_bulk_written_households_match_the_services_and_keep_the_audit_chain(tmp_path, personas):
+    """New households go in set-based; the values and the audit chain are what the services give."""
+    import polars as pl
+
+    from jingzhun.accounts.roles import Role
+    from jingzhun.accounts.services import user_create
+    from jingzhun.core.audit import audit_verify
+    from jingzhun.registry.bulk import _load_areas
+    from jingzhun.registry.income import INCOME_ITEMS, derive_income
+    from jingzhun.registry.models import StatusEvent
+    from jingzhun.synthetic.import_file import write_import_file
+
+    sheet = write_import_file(persons=600, seed=5, out=tmp_path / "data", year=2024, county="441426000000")
+    _load_areas("default", pl.read_parquet(tmp_path / "data" / "areas.parquet"))
+    officer = user_create(actor=None, username="bulk_county", password="county-password-1",  # noqa: S106
+                          role=Role.COUNTY_OFFICER, scope_codes=["441426000000"])
+    _outcome, batch = run(officer, sheet, year=2024)
+    assert batch.status == ImportBatch.Status.DONE and batch.problems == 0
+    assert Person.objects.count() == 600 and batch.created == Household.objects.count() > 100
+    assert StatusEvent.objects.filter(kind="registered").count() == batch.created
+    for record in HouseholdYear.objects.select_related("household")[:50]:
+        persons = record.size_end or record.household.member_count
+        derived = derive_income({k: getattr(record, k) for k in INCOME_ITEMS}, persons)
+        assert {k: getattr(record, k) for k in derived} == derived
+    head = Person.objects.filter(relation="head").select_related("household").first()
+    assert head.household.head_name == head.name and head.id_base == head.id_number[:18]
+    assert AuditEvent.objects.filter(action="registry.household.imported").count() == batch.created
+    *_progress, (_checked, chain_break) = list(audit_verify())
+    assert chain_break is None
+    _outcome, again = run(officer, sheet, year=2024)
+    assert (again.created, again.updated, again.unchanged) == (0, 0, batch.created)
+
+
+def test_household_rows_far_apart_in_a_large_file_are_refused(personas, tmp_path, monkeypatch):
+    from jingzhun.imports import validate
+
+    monkeypatch.setattr(validate, "CHUNK_ROWS", 3)
+    rows = household_rows("HH0001") + household_rows("HH0002", surname="刘") + household_rows("HH0001", surname="陈")[2:]
+    rows[-1][5] = "110101200501020011"
+    _outcome, batch = run(personas.village_officer, write_csv(tmp_path / "split.csv", rows), mode="valid-only")
+    assert batch.status == ImportBatch.Status.FAILED and "户编号" in batch.message
+    assert Household.objects.count() == 0

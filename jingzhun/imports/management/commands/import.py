@@ -19,7 +19,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from jingzhun.accounts.models import User
 from jingzhun.core.exceptions import DomainError
 from jingzhun.imports.models import ImportBatch
-from jingzhun.imports.services import import_check, import_merge
+from jingzhun.imports.services import ImportOutcome, import_batch_create, import_check, import_write
 
 
 class Command(BaseCommand):
@@ -50,20 +50,23 @@ class Command(BaseCommand):
             TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed:,} 行 rows"), TimeElapsedColumn(),
             disable=options["verbosity"] < 1, transient=True,
         ) as progress:
-            task = progress.add_task("检查 checking", total=None)
+            task = progress.add_task("检查 checking" if options["dry_run"] else "检查并写入 checking and writing", total=None)
+            advance = lambda n: progress.advance(task, n)  # noqa: E731
             try:
-                outcome = import_check(actor=user, path=path, year=options["year"], mode=options["mode"],
-                                       encoding=options["encoding"], report_dir=Path(tmp),
-                                       progress=lambda n: progress.advance(task, n))
+                if options["dry_run"]:
+                    outcome = import_check(actor=user, path=path, year=options["year"], mode=options["mode"],
+                                           encoding=options["encoding"], report_dir=Path(tmp), progress=advance)
+                else:
+                    batch = import_batch_create(actor=user, path=path, file_name=path.name, year=options["year"],
+                                                mode=options["mode"], encoding=options["encoding"])
+                    outcome = ImportOutcome(batch, None, None, Path(tmp))
+                    import_write(actor=user, outcome=outcome, progress=advance)
             except DomainError as exc:
                 self.fail(f"无法读取 {path.name}：{exc.text('zh-hans')}\nCannot read {path.name}: {exc.text('en')}")
             batch = outcome.batch
             if batch.status == ImportBatch.Status.FAILED:
                 self._copy_report(outcome, report_target)
                 self.fail(f"{batch.message}\n{outcome.checked.file_problem.text('en') if outcome.checked and outcome.checked.file_problem else ''}")
-            if not options["dry_run"]:
-                progress.update(task, description="写入 writing", completed=0)
-                batch = import_merge(actor=user, outcome=outcome, progress=lambda n: progress.advance(task, n))
             report = self._copy_report(outcome, report_target)
         self.stdout.write(
             f"{batch.file_name}: {batch.rows:,} 行 rows, {batch.households:,} 户 households; "

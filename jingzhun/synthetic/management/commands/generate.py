@@ -17,6 +17,7 @@ from rich.progress import (
 )
 
 from jingzhun.synthetic.generator import XLSX_MAX_ROWS, Layout, write_registry
+from jingzhun.synthetic.import_file import IMPORT_FORMATS, write_import_file
 
 
 class Command(BaseCommand):
@@ -27,7 +28,10 @@ class Command(BaseCommand):
         parser.add_argument("--persons", type=int, required=True, help="number of persons")
         parser.add_argument("--seed", type=int, default=1, help="random seed (same seed, same files)")
         parser.add_argument("--out", type=Path, required=True, help="output directory")
-        parser.add_argument("--format", choices=["parquet", "csv", "xlsx"], default="parquet")
+        parser.add_argument("--format", choices=["parquet", "csv", "xlsx", *IMPORT_FORMATS], default="parquet",
+                            help="parquet/csv/xlsx: one file per table; import-csv/import-xlsx: one sheet in the "
+                                 "import layout (import.csv / import.xlsx), ready for `jingzhun import`")
+        parser.add_argument("--encoding", choices=["utf-8", "gbk"], default="utf-8", help="encoding of import-csv")
         parser.add_argument("--year", type=int, default=2024, help="latest year of the yearly records (the year before is written too)")
         parser.add_argument("--county", default="441426000000",
                             help="code of the first real county (6 or 12 digits); more counties of its province follow for large N")
@@ -48,12 +52,22 @@ class Command(BaseCommand):
                       TimeRemainingColumn(), disable=options["verbosity"] < 1) as progress:
             task = progress.add_task("persons", total=options["persons"])
             try:
-                counts = write_registry(
-                    persons=options["persons"], seed=options["seed"], out=options["out"], fmt=options["format"],
-                    year=options["year"], county=options["county"], chunk_persons=options["chunk"],
-                    layout=Layout(persons_per_village=max(1, options["persons_per_village"])),
-                    progress=lambda n: progress.advance(task, n),
-                )
+                if options["format"] in IMPORT_FORMATS:
+                    path = write_import_file(
+                        persons=options["persons"], seed=options["seed"], out=options["out"], fmt=options["format"],
+                        year=options["year"], county=options["county"], encoding=options["encoding"],
+                        chunk_persons=options["chunk"],
+                        layout=Layout(persons_per_village=max(1, options["persons_per_village"])),
+                        progress=lambda n: progress.advance(task, n),
+                    )
+                    counts = {path.name: options["persons"], "areas.parquet": 0}
+                else:
+                    counts = write_registry(
+                        persons=options["persons"], seed=options["seed"], out=options["out"], fmt=options["format"],
+                        year=options["year"], county=options["county"], chunk_persons=options["chunk"],
+                        layout=Layout(persons_per_village=max(1, options["persons_per_village"])),
+                        progress=lambda n: progress.advance(task, n),
+                    )
             except ValueError as exc:
                 raise CommandError(str(exc)) from exc
         elapsed = time.perf_counter() - started
