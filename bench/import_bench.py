@@ -21,7 +21,6 @@ import argparse
 import csv
 import os
 import resource
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -31,6 +30,10 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from common import clean_up, fresh_database_url  # noqa: E402
+
 # The CLI in a child process that reports its own peak resident memory when it exits.
 JINGZHUN = [sys.executable, "-c",
             "import atexit, resource, sys; atexit.register(lambda: print('PEAK_RSS_KB', "
@@ -134,17 +137,8 @@ def main() -> None:
     args = parser.parse_args()
 
     work = Path(tempfile.mkdtemp(prefix="jingzhun-import-bench-"))
-    pg_name = "jingzhun_bench"
-    env = dict(os.environ, DJANGO_SETTINGS_MODULE="jingzhun.settings")
-    if args.database_url:
-        import psycopg
-
-        with psycopg.connect(args.database_url, autocommit=True) as conn:
-            conn.execute(f"DROP DATABASE IF EXISTS {pg_name}")
-            conn.execute(f"CREATE DATABASE {pg_name}")
-        env["DATABASE_URL"] = args.database_url.rsplit("/", 1)[0] + "/" + pg_name
-    else:
-        env["DATABASE_URL"] = f"sqlite:///{work / 'bench.sqlite3'}"
+    env = dict(os.environ, DJANGO_SETTINGS_MODULE="jingzhun.settings",
+               DATABASE_URL=fresh_database_url(args.database_url, work))
     os.environ.update(env)
     import django
 
@@ -192,16 +186,7 @@ def main() -> None:
     print(f"ratio: {rate / base_rate:.1f}x the bulk_create baseline")
 
     connection.close()
-    if args.keep:
-        print(f"kept: {work} {env['DATABASE_URL']}")
-    else:
-        shutil.rmtree(work, ignore_errors=True)
-        if args.database_url:
-            import psycopg
-
-            with psycopg.connect(args.database_url, autocommit=True) as conn:
-                conn.execute(f"DROP DATABASE IF EXISTS {pg_name}")
-
+    clean_up(args.database_url, work, keep=args.keep, used_url=env["DATABASE_URL"])
 
 if __name__ == "__main__":
     main()

@@ -16,7 +16,6 @@ from __future__ import annotations
 import argparse
 import os
 import random
-import shutil
 import statistics
 import sys
 import tempfile
@@ -25,6 +24,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from common import clean_up, fresh_database_url  # noqa: E402
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -44,17 +46,7 @@ def main() -> None:
     args = parser.parse_args()
 
     work = Path(tempfile.mkdtemp(prefix="jingzhun-bench-"))
-    pg_name = "jingzhun_bench"
-    if args.database_url:
-        import psycopg
-
-        admin_url = args.database_url
-        with psycopg.connect(admin_url, autocommit=True) as conn:
-            conn.execute(f"DROP DATABASE IF EXISTS {pg_name}")
-            conn.execute(f"CREATE DATABASE {pg_name}")
-        os.environ["DATABASE_URL"] = admin_url.rsplit("/", 1)[0] + "/" + pg_name
-    else:
-        os.environ["DATABASE_URL"] = f"sqlite:///{work / 'bench.sqlite3'}"
+    os.environ["DATABASE_URL"] = fresh_database_url(args.database_url, work)
     os.environ["DJANGO_SETTINGS_MODULE"] = "jingzhun.settings"
     import django
 
@@ -137,16 +129,7 @@ def main() -> None:
         assert household_search(actor=officer, query=number).filter(household_number=number).exists()
         assert household_search(actor=officer, query=name).filter(household_number=number).exists()
     connection.close()
-    if args.keep:
-        print(f"kept: {work} {os.environ['DATABASE_URL']}")
-        return
-    shutil.rmtree(work, ignore_errors=True)
-    if args.database_url:
-        import psycopg
-
-        with psycopg.connect(args.database_url, autocommit=True) as conn:
-            conn.execute(f"DROP DATABASE IF EXISTS {pg_name}")
-
+    clean_up(args.database_url, work, keep=args.keep, used_url=os.environ["DATABASE_URL"])
 
 if __name__ == "__main__":
     main()
