@@ -97,12 +97,13 @@ COLUMNS: tuple[Column, ...] = (
 )
 
 BY_KEY = {c.key: c for c in COLUMNS}
-_NORMALISE = re.compile(r"[\s　*＊:：]+")
+HEADER_JUNK = re.compile(r"[\s　*＊:：]+")  # left out when headers and codes are compared
+CAUSE_SEPARATORS = re.compile(r"[、,，;；/\s]+")  # between the causes of one cell
 
 
 def normalise_header(text: Any) -> str:
     """Header text as compared: no spaces or asterisks, full-width brackets as half-width, lower case."""
-    value = _NORMALISE.sub("", str(text or "")).replace("（", "(").replace("）", ")")
+    value = HEADER_JUNK.sub("", str(text or "")).replace("（", "(").replace("）", ")")
     return value.lower()
 
 
@@ -178,7 +179,7 @@ def parse_cell(column: Column, value: Any, code_lookup: dict[str, dict[str, str]
             raise CellError("unknown_code")
         return code
     if kind == "causes":
-        parts = [p for p in re.split(r"[、,，;；/\s]+", text) if p]
+        parts = [p for p in CAUSE_SEPARATORS.split(text) if p]
         codes = []
         for part in parts:
             code = code_lookup[column.code_list].get(normalise_header(part))

@@ -148,7 +148,7 @@ def csv_frames(table: Table, chunk_rows: int) -> Iterator[Any] | None:
     width = len(table.header)
     try:
         frame_iter = pl.scan_csv(source, has_header=True, infer_schema=False, encoding="utf8",
-                                 truncate_ragged_lines=True, new_columns=None).collect_batches(chunk_size=chunk_rows)
+                                 truncate_ragged_lines=True).collect_batches(chunk_size=chunk_rows)
         first = next(frame_iter, None)
     except pl.exceptions.PolarsError:
         _remove(temporary)

@@ -19,9 +19,11 @@ from typing import Any
 import polars as pl
 
 from jingzhun.imports.columns import (
+    CAUSE_SEPARATORS,
     COLUMNS,
     DATE_FORMATS,
     FALSE_WORDS,
+    HEADER_JUNK,
     HOUSEHOLD,
     HOUSEHOLD_YEAR,
     PERSON_YEAR,
@@ -30,15 +32,13 @@ from jingzhun.imports.columns import (
 )
 from jingzhun.registry import idcard
 from jingzhun.registry.income import INCOME_ITEMS, TRANSFER_ITEMS
+from jingzhun.registry.services import HOUSEHOLD_NUMBER_RE
 from jingzhun.registry.validation import BANK_ACCOUNT_RE, LANDLINE_RE, MOBILE_RE, POOR_STATUSES
 
 CENTS = 100
 # Largest whole part the database takes: money has 14 digits with 2 decimals (the checks allow 12),
 # the area measures 10 with 2.
 WHOLE_DIGITS = {"money": 12, "decimal": 8}
-HEADER_JUNK = r"[\s　*＊:：]+"
-CAUSE_SEPARATORS = r"[、,，;；/\s]+"
-HOUSEHOLD_NUMBER_PATTERN = r"^[0-9A-Za-z-]{4,20}$"
 
 
 def typed_dtype(column: Column) -> Any:
@@ -54,7 +54,7 @@ def region_known(code6: str) -> bool:
 
 def _norm(expr: pl.Expr) -> pl.Expr:
     """The same as columns.normalise_header, over a column."""
-    return (expr.str.replace_all(HEADER_JUNK, "").str.replace_all("（", "(", literal=True)
+    return (expr.str.replace_all(HEADER_JUNK.pattern, "").str.replace_all("（", "(", literal=True)
             .str.replace_all("）", ")", literal=True).str.to_lowercase())
 
 
@@ -84,11 +84,11 @@ def parse_columns(frame: pl.DataFrame, columns: dict[int, Column], lookup: dict[
             ok = value.is_not_null()
         elif kind == "causes":
             mapping = lookup[column.code_list]
-            parts = raw.str.replace_all(CAUSE_SEPARATORS, "、").str.strip_chars("、").str.split("、")
+            parts = raw.str.replace_all(CAUSE_SEPARATORS.pattern, "、").str.strip_chars("、").str.split("、")
             value = parts.list.eval(_norm(pl.element()).replace_strict(mapping, default=None, return_dtype=pl.String))
             ok = value.list.eval(pl.element().is_null()).list.any().not_() & (parts.list.len() > 0)
         elif kind == "date":
-            value = pl.coalesce([raw.str.strptime(pl.Date, fmt, strict=False) for fmt in DATE_FORMATS[:1]])
+            value = raw.str.strptime(pl.Date, DATE_FORMATS[0], strict=False)  # the other formats: exact path
             ok = raw.str.contains(r"^\d{4}-\d{2}-\d{2}$") & value.is_not_null()
         elif kind == "int":
             ok = raw.str.contains(r"^\d{1,9}(\.0+)?$")
@@ -141,7 +141,7 @@ def screen_rows(frame: pl.DataFrame, *, year: int | None, today: dt.date,
         ~pl.col("_suspect")
         & pl.col("name").is_not_null() & (pl.col("name").str.len_chars() <= 60)
         & pl.col("id_number").is_not_null() & pl.col("relation").is_not_null()
-        & pl.col("household_number").is_not_null() & pl.col("household_number").str.contains(HOUSEHOLD_NUMBER_PATTERN)
+        & pl.col("household_number").is_not_null() & pl.col("household_number").str.contains(HOUSEHOLD_NUMBER_RE.pattern)
         & pl.col("area_code").is_not_null()
         & id_ok.fill_null(False)
         & (pl.col("birth_date").is_null() | (pl.col("birth_date") == pl.col("_id_birth")))

@@ -160,7 +160,7 @@ def check_file(table: Table, *, actor: Any, year: int | None, progress: Callable
             problems.append(Problem(1, column.zh, "", "missing_column", MESSAGES["missing_column"], {"column": column.zh}))
         checked.file_problem = problems[0]
         return checked
-    run = _Run(checked, table, header_map.columns, actor=actor, year=year, on_chunk=on_chunk)
+    run = _Run(checked, header_map.columns, actor=actor, year=year, on_chunk=on_chunk)
     for chunk in _chunks(table, header_map.columns):
         run.check(chunk)
         if progress:
@@ -177,10 +177,10 @@ def _chunks(table: Table, columns: dict[int, Column]) -> Iterator[pl.DataFrame]:
     width = len(table.header)
     frames = csv_frames(table, CHUNK_ROWS) or _python_frames(table, width)
     number_column = f"c{next(p for p, c in columns.items() if c.key == 'household_number')}"
+    has_content = pl.any_horizontal([pl.col(f"c{i}").str.strip_chars().str.len_chars() > 0 for i in range(width)])
     carry: pl.DataFrame | None = None
     for frame in frames:
-        cells = [f"c{i}" for i in range(width)]
-        frame = frame.filter(pl.any_horizontal(pl.col(c).str.strip_chars().str.len_chars() > 0 for c in cells))
+        frame = frame.filter(has_content)
         if carry is not None:
             frame = pl.concat([carry, frame])
         if frame.is_empty():
@@ -223,9 +223,9 @@ class _Run:
     """The state of one pass over a file: IDs and household numbers seen in earlier chunks, areas
     already looked up, the code lists."""
 
-    def __init__(self, checked: CheckedFile, table: Table, columns: dict[int, Column], *, actor: Any,
+    def __init__(self, checked: CheckedFile, columns: dict[int, Column], *, actor: Any,
                  year: int | None, on_chunk: Callable[[ChunkResult], None] | None) -> None:
-        self.checked, self.table, self.columns = checked, table, columns
+        self.checked, self.columns = checked, columns
         self.actor, self.year, self.on_chunk = actor, year, on_chunk
         self.lookup = code_lookup()
         self.relation_sex = relation_sexes()
@@ -233,7 +233,6 @@ class _Run:
         self.areas: dict[str, Problem | None] = {}
         self.seen_ids = pl.DataFrame(schema={"id_base": pl.String, "first_row": pl.Int64})
         self.seen_households = pl.DataFrame(schema={"household_number": pl.String, "first_row": pl.Int64})
-        self.width = len(table.header)
 
     def check(self, raw: pl.DataFrame) -> None:
         checked = self.checked
