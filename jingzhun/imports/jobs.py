@@ -19,7 +19,7 @@ from django.db import close_old_connections
 from jingzhun.accounts.models import User
 from jingzhun.core.exceptions import DomainError
 from jingzhun.imports.models import ImportBatch
-from jingzhun.imports.services import import_check, import_merge
+from jingzhun.imports.services import ImportOutcome, import_check, import_write
 
 log = logging.getLogger(__name__)
 _executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="jingzhun-import")
@@ -51,14 +51,13 @@ def _run(batch_id: int, merge: bool) -> None:
         batch = ImportBatch.objects.get(pk=batch_id)
         actor = User.objects.get(pk=batch.uploaded_by_id)
         path = Path(batch.file_path)
-        outcome = import_check(actor=actor, path=path, year=batch.year, mode=batch.mode,
-                               encoding=batch.encoding or None, report_dir=path.parent, batch=batch,
-                               progress=_progress(batch_id))
-        if merge:
-            ImportBatch.objects.filter(pk=batch_id).update(progress_rows=0)
-            import_merge(actor=actor, outcome=outcome, progress=_progress(batch_id))
+        if merge:  # checked again while it is written: the registry may have changed since the check
+            import_write(actor=actor, outcome=ImportOutcome(batch, None, None, path.parent), progress=_progress(batch_id))
+        else:
+            import_check(actor=actor, path=path, year=batch.year, mode=batch.mode, encoding=batch.encoding or None,
+                         report_dir=path.parent, batch=batch, progress=_progress(batch_id))
     except DomainError:
-        pass  # the batch records the reason (import_check marks it failed)
+        pass  # the batch records the reason (import_check / import_write mark it failed)
     except Exception:
         log.exception("import %s failed", batch_id)
         ImportBatch.objects.filter(pk=batch_id).update(status=ImportBatch.Status.FAILED,

@@ -1,11 +1,13 @@
-"""Imports: check the whole file first, then merge in one transaction.
+"""Imports: check the whole file first, then write it in one transaction.
 
 ``import_check`` reads and validates (nothing is written to the registry) and records an
-``ImportBatch``; ``import_merge`` writes the valid households through the registry services inside
-one transaction, so an interrupted import leaves the registry as it was, and every change carries
-``_source: import:<batch>`` in the audit log. Re-importing the same file changes nothing; a
-corrected file updates what changed. ``all-or-nothing`` writes nothing when any row has a problem;
-``valid-only`` writes every household whose rows are all valid (never part of a household).
+``ImportBatch``; ``import_write`` reads and checks the file again while it writes it (new households
+in bulk, registered ones through the registry services) inside one transaction, so an interrupted
+import leaves the registry as it was, and every change carries ``_source: import:<batch>`` in the
+audit log; ``import_merge`` is ``import_write`` for a checked outcome. Re-importing the same file
+changes nothing; a corrected file updates what changed. ``all-or-nothing`` writes nothing when any
+row has a problem; ``valid-only`` writes every household whose rows are all valid (never part of a
+household).
 """
 
 from __future__ import annotations
@@ -107,10 +109,8 @@ def import_check(*, actor: Any, path: Path | str, year: int | None = None, mode:
     if batch is None:
         batch = import_batch_create(actor=actor, path=path, file_name=file_name or path.name, year=year, mode=mode,
                                     encoding=encoding)
-    merging = batch.status == ImportBatch.Status.MERGING  # a confirmed batch is checked again before writing
-    if not merging:
-        batch.status = ImportBatch.Status.CHECKING
-        batch.save(update_fields=["status"])
+    batch.status = ImportBatch.Status.CHECKING
+    batch.save(update_fields=["status"])
     try:
         table = open_table(path, encoding=encoding)
         checked = check_file(table, actor=actor, year=year, progress=progress)
@@ -127,7 +127,7 @@ def import_check(*, actor: Any, path: Path | str, year: int | None = None, mode:
     if checked.file_problem is not None:
         batch.status = ImportBatch.Status.FAILED
         batch.message = checked.file_problem.text("zh-hans")
-    elif not merging:
+    else:
         batch.status = ImportBatch.Status.CHECKED
     outcome = ImportOutcome(batch, checked, None, report_dir or path.parent)
     if checked.problems:
@@ -160,8 +160,7 @@ class _RollBack(Exception):
     """Raised inside the import's transaction to undo everything written so far."""
 
 
-def import_write(*, actor: Any, outcome: ImportOutcome, encoding: str | None = None,
-                 progress: Callable[[int], None] | None = None) -> ImportBatch:
+def import_write(*, actor: Any, outcome: ImportOutcome, progress: Callable[[int], None] | None = None) -> ImportBatch:
     """Check and write the batch's file in one pass, a chunk of whole households at a time, inside
     one transaction: new households in bulk (imports.bulkwrite), registered ones through the registry
     services (only what changed, audited field by field). All-or-nothing rolls everything back at
@@ -177,7 +176,7 @@ def import_write(*, actor: Any, outcome: ImportOutcome, encoding: str | None = N
         with audit_source(f"import:{batch.pk}"), transaction.atomic():
             lock_registry()
             try:
-                table = open_table(path, encoding=encoding or batch.encoding or None)
+                table = open_table(path, encoding=batch.encoding or None)
                 checked = check_file(table, actor=actor, year=batch.year, progress=progress, on_chunk=writer.write)
             except FileProblem as exc:
                 raise ImportFileError(FILE_MESSAGES.get(exc.code, exc.code), code=exc.code) from exc

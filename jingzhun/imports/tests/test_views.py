@@ -356,8 +356,8 @@ def test_running_batch_polls_its_status_part(client, personas, media):
 def test_merge_in_progress_keeps_polling_and_refuses_a_second_confirm(client, personas, media, tmp_path, monkeypatch):
     from jingzhun.imports import jobs
 
-    # The merge job checks the file again before it writes; stop it right there (writing not begun yet).
-    monkeypatch.setattr(jobs, "import_merge", lambda **kwargs: None)
+    # The merge job checks the file again while it writes; stop it before it starts (nothing written yet).
+    monkeypatch.setattr(jobs, "import_write", lambda **kwargs: None)
     client_for(client, personas.village_officer)
     upload(client, write_xlsx(tmp_path / "ok.xlsx", household_rows("HH0001")))
     batch = ImportBatch.objects.get()
