@@ -4,8 +4,8 @@ event per household — set-based, no per-row ORM work. The rows come from ``imp
 screen and the exact checks), so everything here is already valid; the values written are the ones
 the registry services would write (income totals derived the same way, the same status events).
 
-Runs inside the import's transaction; the caller locks the tables on PostgreSQL first
-(``lock_registry``), so the keys taken after the current maximum stay free.
+Runs inside the import's transaction; the caller locks the tables first (``registry.bulk.lock_registry``),
+so the keys taken after the current maximum stay free.
 """
 
 from __future__ import annotations
@@ -14,7 +14,6 @@ import datetime as dt
 from typing import Any
 
 import polars as pl
-from django.db import connections
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -34,26 +33,6 @@ HOUSEHOLD_COLUMNS = [c.key for c in COLUMNS if c.entity == HOUSEHOLD and c.key n
 YEAR_COLUMNS = [c.key for c in COLUMNS if c.entity == HOUSEHOLD_YEAR and c.key not in ("year", "hh_status", "other_causes")]
 PERSON_YEAR_COLUMNS = [c.key for c in COLUMNS if c.entity == PERSON_YEAR]
 PERSON_TEXT = ("name", "sex", "id_type", "id_number", "id_base", "relation", "ethnicity", "political_status")
-
-
-def lock_registry(using: str = "default") -> None:
-    """Keep other writers out of the household and member tables until the import's transaction ends."""
-    connection = connections[using]
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            tables = ", ".join(f'"{m._meta.db_table}"' for m in (Household, Person))
-            cursor.execute(f"LOCK TABLE {tables} IN SHARE ROW EXCLUSIVE MODE")
-
-
-def reset_sequences(using: str = "default") -> None:
-    connection = connections[using]
-    if connection.vendor != "postgresql":
-        return
-    with connection.cursor() as cursor:
-        for model in (Household, Person):
-            table = model._meta.db_table
-            cursor.execute(f"SELECT setval(pg_get_serial_sequence('\"{table}\"', 'id'), "  # noqa: S608 (model table)
-                           f'(SELECT COALESCE(MAX(id), 1) FROM "{table}"))')
 
 
 def _decimal_text(expr: pl.Expr) -> pl.Expr:

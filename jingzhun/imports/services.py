@@ -25,7 +25,7 @@ from django.utils.translation import gettext_lazy as _
 from jingzhun.accounts.roles import Capability, can
 from jingzhun.core.audit import audit_record, audit_source, register_action
 from jingzhun.core.exceptions import ActionForbidden, DomainError
-from jingzhun.imports.bulkwrite import lock_registry, reset_sequences, write_new_households
+from jingzhun.imports.bulkwrite import write_new_households
 from jingzhun.imports.models import ImportBatch, ImportProblem
 from jingzhun.imports.readers import FileProblem, open_table
 from jingzhun.imports.report import write_report
@@ -38,6 +38,7 @@ from jingzhun.imports.validate import (
     group_year_data,
 )
 from jingzhun.registry import services as registry
+from jingzhun.registry.bulk import lock_registry, reset_sequences
 from jingzhun.registry.models import Household, HouseholdYear, Person, PersonYear
 
 IMPORT_CHECKED = register_action("imports.batch.checked", _("Import file checked"))

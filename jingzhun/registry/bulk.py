@@ -13,7 +13,7 @@ reading keys back; PostgreSQL's identity sequences are moved past them afterward
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +27,7 @@ from django.utils.translation import gettext_lazy as _
 from jingzhun.areas.models import Area
 from jingzhun.core.audit import audit_record, register_action
 from jingzhun.core.bulk import insert_frame as _insert
+from jingzhun.core.bulk import stamp_for
 from jingzhun.core.exceptions import DomainError
 from jingzhun.registry.models import Household, HouseholdYear, Person, PersonYear
 
@@ -85,17 +86,13 @@ def load_generated(directory: Path | str, *, actor: Any = None, using: str = "de
 
 def _load(directory: Path, households: pl.DataFrame, persons: pl.DataFrame, *, actor: Any, using: str,
           tick: Progress) -> dict[str, int]:
-    connection = connections[using]
     now = timezone.now()
-    stamp = now.isoformat() if connection.vendor == "postgresql" else connection.ops.adapt_datetimefield_value(now)
+    stamp = stamp_for(using, now)
     persons = persons.with_columns(pl.col("id_number").str.slice(0, 18).str.to_uppercase().alias("id_base"))
     counts: dict[str, int] = {}
     try:
         with transaction.atomic(using=using):
-            if connection.vendor == "postgresql":
-                with connection.cursor() as cursor:
-                    tables = ", ".join(f'"{m._meta.db_table}"' for m in (Household, Person))
-                    cursor.execute(f"LOCK TABLE {tables} IN SHARE ROW EXCLUSIVE MODE")
+            lock_registry(using)
             _refuse_collisions(using, households, persons)
             counts["areas"] = _load_areas(using, pl.read_parquet(directory / "areas.parquet"))
 
@@ -133,8 +130,7 @@ def _load(directory: Path, households: pl.DataFrame, persons: pl.DataFrame, *, a
                 how="left", maintain_order="left")
             counts["person_years"] = _insert(using, PersonYear, person_years, stamp, tick)
             del person_years
-            if connection.vendor == "postgresql":
-                _reset_sequences(using, (Household, Person))
+            reset_sequences(using)
             audit_record(actor=actor, action=BULK_LOADED, target_type="registry.bulk", target_id=directory.name,
                          after={"households": counts["households"], "persons": counts["persons"],
                                 "source": str(directory)})
@@ -191,9 +187,24 @@ def _load_areas(using: str, areas: pl.DataFrame) -> int:
     return new.height
 
 
-def _reset_sequences(using: str, models: Sequence[Any]) -> None:
-    with connections[using].cursor() as cursor:
-        for model in models:
+def lock_registry(using: str = "default") -> None:
+    """Keep other writers out of the household and member tables until the transaction ends, so the
+    keys a bulk load takes after the current maximum stay free (PostgreSQL; SQLite's write
+    transactions already exclude each other)."""
+    connection = connections[using]
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            tables = ", ".join(f'"{m._meta.db_table}"' for m in (Household, Person))
+            cursor.execute(f"LOCK TABLE {tables} IN SHARE ROW EXCLUSIVE MODE")
+
+
+def reset_sequences(using: str = "default") -> None:
+    """Move PostgreSQL's identity sequences of households and members past the keys a bulk load took."""
+    connection = connections[using]
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        for model in (Household, Person):
             table = model._meta.db_table
             cursor.execute(
                 f"SELECT setval(pg_get_serial_sequence('\"{table}\"', 'id'), "  # noqa: S608 (model table)
