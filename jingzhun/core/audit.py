@@ -60,6 +60,25 @@ def _canonical(event_fields: dict[str, Any]) -> bytes:
     return json.dumps(event_fields, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode()
 
 
+def _text(value: str) -> str:
+    return json.dumps(value, ensure_ascii=False)
+
+
+def _moment(created_at: dt.datetime) -> str:
+    return created_at.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def _chain_hash(*, prev_hash: str, seq: int, moment: str, actor_username: str, action: str, target_type: str,
+                target_id: str, area_code: str, before_text: str, after_text: str) -> str:
+    """sha256(previous hash + canonical payload). The payload is written out key by key in sorted
+    order, byte for byte what ``_canonical`` gives for the whole payload, so that a bulk writer can
+    serialise ``after`` once and reuse the text it stores."""
+    payload = ('{"action":' + _text(action) + ',"actor":' + _text(actor_username) + ',"after":' + after_text
+               + ',"area_code":' + _text(area_code) + ',"before":' + before_text + ',"created_at":' + _text(moment)
+               + ',"seq":' + str(seq) + ',"target_id":' + _text(target_id) + ',"target_type":' + _text(target_type) + "}")
+    return hashlib.sha256(prev_hash.encode() + payload.encode()).hexdigest()
+
+
 def compute_hash(
     *,
     prev_hash: str,
@@ -73,18 +92,9 @@ def compute_hash(
     before: Any,
     after: Any,
 ) -> str:
-    payload = {
-        "seq": seq,
-        "created_at": created_at.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
-        "actor": actor_username,
-        "action": action,
-        "target_type": target_type,
-        "target_id": target_id,
-        "area_code": area_code,
-        "before": before,
-        "after": after,
-    }
-    return hashlib.sha256(prev_hash.encode() + _canonical(payload)).hexdigest()
+    return _chain_hash(prev_hash=prev_hash, seq=seq, moment=_moment(created_at), actor_username=actor_username,
+                       action=action, target_type=target_type, target_id=target_id, area_code=area_code,
+                       before_text=_canonical(before).decode(), after_text=_canonical(after).decode())
 
 
 def audit_record(
@@ -205,12 +215,9 @@ def audit_record_many(*, actor: Any, action: str, target_type: str, events: list
         return 0
     head, _created = AuditChainHead.objects.select_for_update().get_or_create(pk=1)
     created_at = timezone.now()
-    moment = json.dumps(created_at.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ"))
+    moment = _moment(created_at)
     username = getattr(actor, "username", "") or "system"
     source = _SOURCE.get()
-    fixed_before = ',"actor":' + json.dumps(username, ensure_ascii=False) + ',"after":'
-    prefix = '{"action":' + json.dumps(action, ensure_ascii=False) + fixed_before
-    target = json.dumps(target_type, ensure_ascii=False)
     previous, seq = head.hash, head.seq
     seqs, afters, previous_hashes, hashes, target_ids, areas = [], [], [], [], [], []
     for target_id, area_code, after in events:
@@ -218,10 +225,9 @@ def audit_record_many(*, actor: Any, action: str, target_type: str, events: list
         if source:
             after = {**after, "_source": source}
         after_text = _canonical(after).decode()
-        payload = (prefix + after_text + ',"area_code":' + json.dumps(area_code or "", ensure_ascii=False)
-                   + ',"before":null,"created_at":' + moment + ',"seq":' + str(seq)
-                   + ',"target_id":' + json.dumps(str(target_id), ensure_ascii=False) + ',"target_type":' + target + "}")
-        digest = hashlib.sha256(previous.encode() + payload.encode()).hexdigest()
+        digest = _chain_hash(prev_hash=previous, seq=seq, moment=moment, actor_username=username, action=action,
+                             target_type=target_type, target_id=str(target_id), area_code=area_code or "",
+                             before_text="null", after_text=after_text)
         seqs.append(seq)
         afters.append(after_text)
         previous_hashes.append(previous)
