@@ -174,3 +174,15 @@ LOGGING = {
 
 # Imports run in a background thread; true runs them inside the request (tests).
 IMPORT_INLINE = env_bool("JINGZHUN_IMPORT_INLINE", False)
+# A large import (from the chunk that brings it to this many members, when that is at least a fifth of
+# the members already registered) drops the registry tables' secondary indexes and foreign keys and
+# builds them again at the end (PostgreSQL): much faster, but other users' reads of the registry wait
+# until the import finishes. 0 turns this off.
+IMPORT_REBUILD_INDEXES_MIN_ROWS = env_int("JINGZHUN_IMPORT_REBUILD_INDEXES_MIN_ROWS", 25_000)
+# A running import whose job has not reported for this long is taken as dead (its process stopped)
+# and marked interrupted; jobs report after every chunk of 50,000 rows.
+IMPORT_STALE_MINUTES = env_int("JINGZHUN_IMPORT_STALE_MINUTES", 15)
+# Uploaded import files and their reports (ID numbers, incomes) are deleted this many days after the
+# import finished (`jingzhun clean_imports`, also run after every upload). The registry and the
+# import history keep what was imported.
+IMPORT_KEEP_DAYS = env_int("JINGZHUN_IMPORT_KEEP_DAYS", 30)

@@ -56,3 +56,16 @@ def code_in_scope(actor: Any, code: str) -> bool:
     if sees_everything(actor):
         return True
     return any(code.startswith(codes.prefix_of(root)) for root in scope_roots(actor))
+
+
+def users_within_scope(actor: Any) -> Any:
+    """Accounts whose every scope area lies inside the actor's scope (the officers below a county
+    officer, say). Accounts without any area are nobody's. Superusers: every account."""
+    from jingzhun.accounts.models import User
+    from jingzhun.areas.models import Area
+
+    users = User.objects.all()
+    if sees_everything(actor):
+        return users
+    outside = Area.objects.exclude(area_scope_q(actor, "code"))
+    return users.filter(scope__isnull=False).exclude(scope__in=outside).distinct()

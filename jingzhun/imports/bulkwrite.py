@@ -127,25 +127,22 @@ def _status_events(households: pl.DataFrame, years: pl.DataFrame, *, today: dt.d
 
 
 def _audit(actor: Any, households: pl.DataFrame, persons: pl.DataFrame, years: pl.DataFrame, *, using: str) -> None:
-    """One event per household: its fields, its members (name, ID number, relation) and its year."""
+    """One event per household: its fields, its members (name, ID number, relation) and its year —
+    the payload household_register's audit event would carry, serialised column-wise."""
     members = persons.group_by("household_id", maintain_order=True).agg(
         pl.struct("id_number", "name", "relation").alias("members"))
     year_view = years.select("id", pl.struct(pl.col("year"), pl.col("hh_status").alias("status"),
                                              _decimal_text(pl.col("per_capita_net_income")).alias("per_capita_net_income"))
-                             .alias("year_record"))
+                             .alias("year"))
     table = households.join(members, left_on="id", right_on="household_id", how="left", maintain_order="left") \
         .join(year_view, on="id", how="left", maintain_order="left")
     text_fields = [k for k in HOUSEHOLD_COLUMNS if BY_KEY[k].kind == "text"]
-    events = []
-    for record in table.select("id", "household_number", "area_code", *HOUSEHOLD_COLUMNS, "members", "year_record") \
-            .iter_rows(named=True):
-        after = {"household_number": record["household_number"], "_household_version": 1,
-                 "members": record["members"]}
-        for key in HOUSEHOLD_COLUMNS:
-            value = record[key]
-            after[key] = (value or "") if key in text_fields else bool(value)
-        if record["year_record"] is not None:
-            after["year"] = record["year_record"]
-        events.append((str(record["id"]), record["area_code"], after))
-    audit_record_many(actor=actor, action=HOUSEHOLD_IMPORTED, target_type="registry.household", events=events,
-                      using=using)
+    afters = table.select(
+        "household_number", pl.lit(1).alias("_household_version"), "members",
+        *[pl.col(k).fill_null("") if k in text_fields else pl.col(k).fill_null(False).cast(pl.Boolean)
+          for k in HOUSEHOLD_COLUMNS],
+        "year",
+    )
+    audit_record_many(actor=actor, action=HOUSEHOLD_IMPORTED, target_type="registry.household",
+                      targets=table.select(pl.col("id").cast(pl.String).alias("target_id"), "area_code"),
+                      afters=afters, omit_when_null=("year",), using=using)

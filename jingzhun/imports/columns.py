@@ -98,6 +98,9 @@ COLUMNS: tuple[Column, ...] = (
 
 BY_KEY = {c.key: c for c in COLUMNS}
 HEADER_JUNK = re.compile(r"[\s　*＊:：]+")  # left out when headers and codes are compared
+# Invisible characters pasted in from other systems; PostgreSQL cannot store NUL at all. Tab and line
+# breaks (Alt+Enter in Excel) are allowed.
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 CAUSE_SEPARATORS = re.compile(r"[、,，;；/\s]+")  # between the causes of one cell
 
 
@@ -170,6 +173,8 @@ def parse_cell(column: Column, value: Any, code_lookup: dict[str, dict[str, str]
     text = cell_text(value)
     if text == "":
         return None
+    if CONTROL_CHARACTERS.search(text):
+        raise CellError("control_character")
     kind = column.kind
     if kind == "text":
         return text

@@ -1,8 +1,9 @@
 """Imports run outside the web request: one background worker thread per process, jobs in order.
 
-The page that starts a job returns at once and polls the batch's status and ``progress_rows``. A job
-that dies with its process leaves the registry as it was (the merge is one transaction); its batch
-keeps the status it had (checking or writing) until it is uploaded again.
+The page that starts a job returns at once and polls the batch's status and the job's progress
+(``imports.progress``). A job that dies with its process leaves the registry as it was (the merge is
+one transaction); its batch is marked interrupted once its heartbeat is stale
+(``services.import_mark_interrupted``, run by the pages).
 With ``JINGZHUN_IMPORT_INLINE=true`` (tests) jobs run synchronously in the calling thread.
 """
 
@@ -19,6 +20,7 @@ from django.db import close_old_connections
 from jingzhun.accounts.models import User
 from jingzhun.core.exceptions import DomainError
 from jingzhun.imports.models import ImportBatch
+from jingzhun.imports.progress import write_progress
 from jingzhun.imports.services import ImportOutcome, import_check, import_write
 
 log = logging.getLogger(__name__)
@@ -32,17 +34,6 @@ def _submit(function: Any, *args: Any) -> None:
         _executor.submit(function, *args)
 
 
-def _progress(batch_id: int):  # type: ignore[no-untyped-def]
-    seen = {"rows": 0}
-
-    def advance(n: int) -> None:
-        seen["rows"] += n
-        if seen["rows"] % 5000 < n:
-            ImportBatch.objects.filter(pk=batch_id).update(progress_rows=seen["rows"])
-
-    return advance
-
-
 def _run(batch_id: int, merge: bool) -> None:
     inline = getattr(settings, "IMPORT_INLINE", False)
     if not inline:  # a worker thread starts and ends with fresh connections; inline runs share the caller's
@@ -52,10 +43,10 @@ def _run(batch_id: int, merge: bool) -> None:
         actor = User.objects.get(pk=batch.uploaded_by_id)
         path = Path(batch.file_path)
         if merge:  # checked again while it is written: the registry may have changed since the check
-            import_write(actor=actor, outcome=ImportOutcome(batch, None, None, path.parent), progress=_progress(batch_id))
+            import_write(actor=actor, outcome=ImportOutcome(batch, None, None, path.parent))
         else:
             import_check(actor=actor, path=path, year=batch.year, mode=batch.mode, encoding=batch.encoding or None,
-                         report_dir=path.parent, batch=batch, progress=_progress(batch_id))
+                         report_dir=path.parent, batch=batch)
     except DomainError:
         pass  # the batch records the reason (import_check / import_write mark it failed)
     except Exception:
@@ -69,10 +60,12 @@ def _run(batch_id: int, merge: bool) -> None:
 
 def start_check(batch: ImportBatch) -> None:
     """Check the stored file in the background (nothing is written to the registry)."""
+    write_progress(batch.pk, 0)  # the heartbeat starts while the job waits its turn
     _submit(_run, batch.pk, False)
 
 
 def start_merge(batch: ImportBatch) -> None:
     """Check the stored file again and write it, in the background."""
     ImportBatch.objects.filter(pk=batch.pk).update(status=ImportBatch.Status.MERGING, progress_rows=0)
+    write_progress(batch.pk, 0)
     _submit(_run, batch.pk, True)

@@ -69,17 +69,63 @@ def _csv_rows(path: Path, encoding: str) -> Iterator[tuple[int, list[Any]]]:
 
 
 def _xlsx_rows(path: Path) -> Iterator[tuple[int, list[Any]]]:
+    """The first sheet's rows: by python-calamine (fast; it holds the whole sheet in memory) unless
+    the sheet is large, then by openpyxl's read-only mode, which parses the XML as it goes (bounded
+    memory, slower). Both give the same cell values (``tests/test_readers.py``)."""
+    if _largest_sheet_bytes(path) > XLSX_STREAM_BYTES:
+        return _xlsx_rows_streamed(path)
+    return _xlsx_rows_calamine(path)
+
+
+XLSX_STREAM_BYTES = 64 << 20  # uncompressed sheet XML above which a workbook is streamed (≈ 100,000 rows)
+
+
+def _largest_sheet_bytes(path: Path) -> int:
+    try:
+        with zipfile.ZipFile(path) as archive:
+            return max((i.file_size for i in archive.infolist() if i.filename.startswith("xl/worksheets/")), default=0)
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise FileProblem("not_spreadsheet", str(exc)) from exc
+
+
+def _xlsx_rows_calamine(path: Path) -> Iterator[tuple[int, list[Any]]]:
     from python_calamine import CalamineWorkbook
 
     try:
         workbook = CalamineWorkbook.from_path(str(path))
         sheet = workbook.get_sheet_by_index(0)
-        for number, row in enumerate(sheet.iter_rows(), start=1):
+        first_row = (sheet.start or (0, 0))[0] + 1
+        for number, row in enumerate(sheet.iter_rows(), start=first_row):
             yield number, list(row)
     except FileProblem:
         raise
     except Exception as exc:  # calamine raises its own error types for broken workbooks
         raise FileProblem("not_spreadsheet", str(exc)) from exc
+
+
+def _xlsx_rows_streamed(path: Path) -> Iterator[tuple[int, list[Any]]]:
+    from openpyxl import load_workbook
+
+    try:
+        workbook = load_workbook(path, read_only=True, data_only=True)
+        try:
+            sheet = workbook.worksheets[0]
+            sheet.reset_dimensions()  # trust the rows, not the size a writer declared
+            for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
+                yield number, [_openpyxl_value(v) for v in values]
+        finally:
+            workbook.close()
+    except FileProblem:
+        raise
+    except Exception as exc:  # openpyxl raises many error types for broken workbooks
+        raise FileProblem("not_spreadsheet", str(exc)) from exc
+
+
+def _openpyxl_value(value: Any) -> Any:
+    """A cell value as calamine gives it: numbers as floats."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        return value
+    return float(value)
 
 
 def open_table(path: Path | str, *, encoding: str | None = None) -> Table:

@@ -19,16 +19,15 @@ from typing import Any
 import polars as pl
 
 from jingzhun.imports.columns import (
-    CAUSE_SEPARATORS,
     COLUMNS,
+    CONTROL_CHARACTERS,
     DATE_FORMATS,
-    FALSE_WORDS,
-    HEADER_JUNK,
     HOUSEHOLD,
     HOUSEHOLD_YEAR,
     PERSON_YEAR,
-    TRUE_WORDS,
+    CellError,
     Column,
+    parse_cell,
 )
 from jingzhun.registry import idcard
 from jingzhun.registry.income import INCOME_ITEMS, TRANSFER_ITEMS
@@ -52,41 +51,67 @@ def region_known(code6: str) -> bool:
     return idcard.region_known(code6)
 
 
-def _norm(expr: pl.Expr) -> pl.Expr:
-    """The same as columns.normalise_header, over a column."""
-    return (expr.str.replace_all(HEADER_JUNK.pattern, "").str.replace_all("（", "(", literal=True)
-            .str.replace_all("）", ")", literal=True).str.to_lowercase())
+def _cents(text: pl.Expr, kind: str) -> tuple[pl.Expr, pl.Expr]:
+    """(value in hundredths, ok) for a money/decimal cell (stripped, thousands separators removed):
+    plain digits with at most two decimals."""
+    ok = text.str.contains(rf"^\d{{1,{WHOLE_DIGITS[kind]}}}(\.\d{{1,2}})?$")
+    cents = (text.cast(pl.Decimal(18, 2), strict=False) * CENTS).cast(pl.Int64, strict=False)
+    return pl.when(ok).then(cents), ok
 
 
-def _cents(expr: pl.Expr, kind: str) -> tuple[pl.Expr, pl.Expr]:
-    """(value in hundredths, ok) for a money/decimal cell: plain digits with at most two decimals."""
-    text = expr.str.replace_all(",", "", literal=True).str.replace_all("，", "", literal=True)
-    pattern = rf"^\d{{1,{WHOLE_DIGITS[kind]}}}(\.\d{{1,2}})?$"
-    ok = text.str.contains(pattern)
-    whole = text.str.extract(r"^(\d+)", 1).cast(pl.Int64, strict=False)
-    fraction = text.str.extract(r"\.(\d{1,2})$", 1).str.pad_end(2, "0").cast(pl.Int64, strict=False).fill_null(0)
-    return pl.when(ok).then(whole * CENTS + fraction), ok
+BY_DISTINCT_VALUE = ("code", "causes", "bool")  # few distinct values: parsed once each, by the exact parser
+
+
+def _by_distinct_value(cells: pl.Series, column: Column, lookup: dict[str, dict[str, str]]) -> tuple[pl.Expr, pl.Expr]:
+    """(value, ok) for a column of few distinct values: each distinct cell parsed once by
+    ``columns.parse_cell`` (the exact path's own parser), then mapped over the column."""
+    values: dict[str, Any] = {}
+    bad: list[str] = []
+    for text in cells.drop_nulls().unique().to_list():
+        try:
+            parsed = parse_cell(column, text, lookup)
+        except CellError:
+            bad.append(text)
+            continue
+        if parsed is None:
+            continue
+        if column.kind == "causes":
+            if not parsed:  # only separators: let the exact path decide
+                bad.append(text)
+                continue
+            parsed = CAUSE_JOIN.join(parsed)
+        values[text] = parsed
+    name = pl.col(cells.name)
+    dtype = pl.Boolean if column.kind == "bool" else pl.String
+    value = name.replace_strict(values, default=None, return_dtype=dtype) if values else pl.lit(None, dtype)
+    if column.kind == "causes":
+        value = value.str.split(CAUSE_JOIN)
+    return value, ~name.is_in(bad) if bad else pl.lit(True)
+
+
+CAUSE_JOIN = "\x1f"  # joins a cell's cause codes while they are mapped (codes never contain it)
 
 
 def parse_columns(frame: pl.DataFrame, columns: dict[int, Column], lookup: dict[str, dict[str, str]]) -> pl.DataFrame:
     """Typed values (one column per key) and ``_suspect`` for cells that do not parse cleanly."""
     typed: list[pl.Expr] = []
     bad: list[pl.Expr] = []
+    cleaned: list[pl.Expr] = []  # first pass: each cell stripped once, empty as null
     for position, column in columns.items():
-        raw = pl.col(f"c{position}").str.strip_chars()
-        raw = pl.when(raw == "").then(None).otherwise(raw)
-        present = raw.is_not_null()
+        name = f"c{position}"
+        if column.kind in BY_DISTINCT_VALUE:
+            value, ok = _by_distinct_value(frame[name], column, lookup)
+            typed.append(value.cast(typed_dtype(column)).alias(column.key))
+            bad.append(~ok)
+            continue
+        text = pl.col(name).str.strip_chars()
+        if column.kind in ("money", "decimal"):
+            text = text.str.replace_all(",", "", literal=True).str.replace_all("，", "", literal=True)
+        cleaned.append(pl.when(text == "").then(None).otherwise(text).alias(name))
+        raw = pl.col(name)
         kind = column.kind
         if kind == "text":
-            value, ok = raw, pl.lit(True)
-        elif kind == "code":
-            value = _norm(raw).replace_strict(lookup[column.code_list], default=None, return_dtype=pl.String)
-            ok = value.is_not_null()
-        elif kind == "causes":
-            mapping = lookup[column.code_list]
-            parts = raw.str.replace_all(CAUSE_SEPARATORS.pattern, "、").str.strip_chars("、").str.split("、")
-            value = parts.list.eval(_norm(pl.element()).replace_strict(mapping, default=None, return_dtype=pl.String))
-            ok = value.list.eval(pl.element().is_null()).list.any().not_() & (parts.list.len() > 0)
+            value, ok = raw, ~raw.str.contains(CONTROL_CHARACTERS.pattern)
         elif kind == "date":
             value = raw.str.strptime(pl.Date, DATE_FORMATS[0], strict=False)  # the other formats: exact path
             ok = raw.str.contains(r"^\d{4}-\d{2}-\d{2}$") & value.is_not_null()
@@ -95,16 +120,12 @@ def parse_columns(frame: pl.DataFrame, columns: dict[int, Column], lookup: dict[
             value = pl.when(ok).then(raw.str.extract(r"^(\d+)", 1).cast(pl.Int64, strict=False))
         elif kind in ("money", "decimal"):
             value, ok = _cents(raw, kind)
-        elif kind == "bool":
-            lowered = raw.str.to_lowercase()
-            value = pl.when(lowered.is_in(sorted(TRUE_WORDS))).then(True).when(lowered.is_in(sorted(FALSE_WORDS))).then(False)
-            ok = value.is_not_null()
         else:  # pragma: no cover - every kind is listed above
             raise AssertionError(kind)
-        typed.append(pl.when(present).then(value).otherwise(None).cast(typed_dtype(column)).alias(column.key))
-        bad.append(present & ~ok.fill_null(False))
+        typed.append(value.cast(typed_dtype(column)).alias(column.key))
+        bad.append(raw.is_not_null() & ~ok.fill_null(False))
     suspect = pl.any_horizontal(bad) if bad else pl.lit(False)
-    return frame.select(pl.col("_row"), *typed, suspect.alias("_suspect"))
+    return frame.with_columns(cleaned).select(pl.col("_row"), *typed, suspect.alias("_suspect"))
 
 
 def screen_rows(frame: pl.DataFrame, *, year: int | None, today: dt.date,

@@ -13,20 +13,26 @@ household).
 from __future__ import annotations
 
 import hashlib
+import shutil
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from jingzhun.accounts.roles import Capability, can
 from jingzhun.core.audit import audit_record, audit_source, register_action
 from jingzhun.core.exceptions import ActionForbidden, DomainError
+from jingzhun.core.models import AuditEvent
 from jingzhun.imports.bulkwrite import write_new_households
 from jingzhun.imports.models import ImportBatch, ImportProblem
+from jingzhun.imports.progress import forget_progress, read_progress, reporter
 from jingzhun.imports.readers import FileProblem, open_table
 from jingzhun.imports.report import write_report
 from jingzhun.imports.validate import (
@@ -38,8 +44,14 @@ from jingzhun.imports.validate import (
     group_year_data,
 )
 from jingzhun.registry import services as registry
-from jingzhun.registry.bulk import lock_registry, reset_sequences
-from jingzhun.registry.models import Household, HouseholdYear, Person, PersonYear
+from jingzhun.registry.bulk import (
+    SuspendedIndexes,
+    approximate_rows,
+    lock_registry,
+    reset_sequences,
+    worth_suspending,
+)
+from jingzhun.registry.models import Household, HouseholdYear, Person, PersonYear, StatusEvent
 
 IMPORT_CHECKED = register_action("imports.batch.checked", _("Import file checked"))
 IMPORT_MERGED = register_action("imports.batch.merged", _("Import written to the registry"))
@@ -114,8 +126,9 @@ def import_check(*, actor: Any, path: Path | str, year: int | None = None, mode:
     batch.save(update_fields=["status"])
     try:
         table = open_table(path, encoding=encoding)
-        checked = check_file(table, actor=actor, year=year, progress=progress)
+        checked = check_file(table, actor=actor, year=year, progress=reporter(batch.pk, progress))
     except FileProblem as exc:
+        forget_progress(batch.pk)
         batch.status = ImportBatch.Status.FAILED
         batch.message = str(FILE_MESSAGES.get(exc.code, exc.code))
         batch.finished_at = timezone.now()
@@ -134,7 +147,9 @@ def import_check(*, actor: Any, path: Path | str, year: int | None = None, mode:
     if checked.problems:
         outcome.write_report()
     _store_problems(batch, checked.problems)
+    batch.progress_rows = checked.total_rows
     batch.save()
+    forget_progress(batch.pk)
     with transaction.atomic():
         audit_record(actor=actor, action=IMPORT_CHECKED, target_type="imports.batch", target_id=batch.pk,
                      after={"file": batch.file_name, "sha256": batch.sha256, "rows": batch.rows,
@@ -155,6 +170,64 @@ def import_merge(*, actor: Any, outcome: ImportOutcome, progress: Callable[[int]
         batch.save()
         return batch
     return import_write(actor=actor, outcome=outcome, progress=progress)
+
+
+RUNNING = (ImportBatch.Status.CHECKING, ImportBatch.Status.MERGING)
+INTERRUPTED_MESSAGE = ("导入在进行中被中断（处理它的进程已停止），登记数据没有任何改动；请重新上传文件。 "
+                       "The import was interrupted (the process running it stopped); nothing in the registry "
+                       "changed. Upload the file again.")
+
+
+def import_rows_done(batch: ImportBatch) -> int:
+    """Rows processed so far: the running job's count while it runs, else the batch's."""
+    if batch.status in RUNNING:
+        found = read_progress(batch.pk)
+        return found[0] if found else 0
+    return batch.progress_rows
+
+
+def import_mark_interrupted() -> int:
+    """Close the batches still marked running whose job stopped reporting ``IMPORT_STALE_MINUTES``
+    ago (its process was killed or restarted; the merge's transaction left the registry as it was).
+    Returns how many were closed."""
+    stale_before = time.time() - settings.IMPORT_STALE_MINUTES * 60
+    closed = 0
+    for batch in ImportBatch.objects.filter(status__in=RUNNING):
+        found = read_progress(batch.pk)
+        heartbeat = found[1] if found else batch.started_at.timestamp()
+        if heartbeat >= stale_before:
+            continue
+        closed += ImportBatch.objects.filter(pk=batch.pk, status=batch.status).update(
+            status=ImportBatch.Status.FAILED, message=INTERRUPTED_MESSAGE, finished_at=timezone.now())
+        forget_progress(batch.pk)
+    return closed
+
+
+def uploads_root() -> Path:
+    """Where the web pages keep uploads and reports (``MEDIA_ROOT/imports``)."""
+    return (Path(settings.MEDIA_ROOT) / "imports").resolve()
+
+
+def import_clean_files(*, older_than_days: int | None = None) -> int:
+    """Delete the stored uploads and reports of imports finished (or left unconfirmed) more than
+    ``older_than_days`` (default ``IMPORT_KEEP_DAYS``) ago: they hold ID numbers and incomes, and the
+    registry and the batch history keep what was imported. Only files under ``uploads_root()`` are
+    touched (a command-line import's own file never is). Returns how many batches were cleaned."""
+    days = settings.IMPORT_KEEP_DAYS if older_than_days is None else older_than_days
+    cutoff = timezone.now() - timezone.timedelta(days=days)
+    root = uploads_root()
+    old = ImportBatch.objects.exclude(status__in=RUNNING).filter(
+        Q(finished_at__lt=cutoff) | Q(finished_at__isnull=True, started_at__lt=cutoff)).exclude(
+        file_path="", report_path="")
+    cleaned = 0
+    for batch in old:
+        for stored in {batch.file_path, batch.report_path} - {""}:
+            folder = Path(stored).resolve().parent
+            if folder.is_relative_to(root) and folder != root:
+                shutil.rmtree(folder, ignore_errors=True)
+        ImportBatch.objects.filter(pk=batch.pk).update(file_path="", report_path="")
+        cleaned += 1
+    return cleaned
 
 
 class _RollBack(Exception):
@@ -178,7 +251,8 @@ def import_write(*, actor: Any, outcome: ImportOutcome, progress: Callable[[int]
             lock_registry()
             try:
                 table = open_table(path, encoding=batch.encoding or None)
-                checked = check_file(table, actor=actor, year=batch.year, progress=progress, on_chunk=writer.write)
+                tick = reporter(batch.pk, progress)
+                checked = check_file(table, actor=actor, year=batch.year, progress=tick, on_chunk=writer.write)
             except FileProblem as exc:
                 raise ImportFileError(FILE_MESSAGES.get(exc.code, exc.code), code=exc.code) from exc
             outcome.checked = checked
@@ -186,11 +260,15 @@ def import_write(*, actor: Any, outcome: ImportOutcome, progress: Callable[[int]
             if checked.file_problem is not None or writer.failed or (
                     batch.mode == ImportBatch.Mode.ALL_OR_NOTHING and checked.problems):
                 raise _RollBack
+            tick(0)
+            writer.finish()  # can take a while after a large import: indexes are built again
+            tick(0)
             reset_sequences()
             audit_record(actor=actor, action=IMPORT_MERGED, target_type="imports.batch", target_id=batch.pk,
                          after={"created": writer.created, "updated": writer.updated, "unchanged": writer.unchanged,
                                 "rejected_households": len(checked.rejected_households)})
     except ImportFileError as exc:
+        forget_progress(batch.pk)
         batch.status = ImportBatch.Status.FAILED
         batch.message = exc.text("zh-hans")
         batch.finished_at = timezone.now()
@@ -211,6 +289,8 @@ def import_write(*, actor: Any, outcome: ImportOutcome, progress: Callable[[int]
 
 def _finish(outcome: ImportOutcome, checked: CheckedFile, *, created: int, updated: int, unchanged: int) -> None:
     batch = outcome.batch
+    forget_progress(batch.pk)
+    batch.progress_rows = checked.total_rows
     batch.created, batch.updated, batch.unchanged = created, updated, unchanged
     batch.rows = checked.total_rows
     batch.households = checked.household_count
@@ -223,6 +303,9 @@ def _finish(outcome: ImportOutcome, checked: CheckedFile, *, created: int, updat
     batch.save()
 
 
+REBUILT_TABLES = (Household, Person, HouseholdYear, PersonYear, StatusEvent)
+
+
 class _ChunkWriter:
     """Receives each checked chunk: writes its new households in bulk and merges its registered ones."""
 
@@ -233,11 +316,25 @@ class _ChunkWriter:
         self.late: list[Problem] = []
         self.failed = ""
         self.problems_seen = 0
+        self.members_written = self.households_written = 0
+        self.members_before = approximate_rows(Person)
+        self.events_before = approximate_rows(AuditEvent)
+        # Into an empty registry the unique indexes go too: nothing registered before needs looking
+        # up (the file's own duplicates are caught by the checks), and they are rebuilt at the end.
+        self.indexes = SuspendedIndexes(REBUILT_TABLES, unique=not Person.objects.exists())
+        self.audit_indexes = SuspendedIndexes((AuditEvent,))  # one event per new household
 
     def write(self, chunk: ChunkResult) -> None:
         self.problems_seen += chunk.problems
         if self.all_or_nothing and (self.problems_seen or self.failed):
             return  # everything will be rolled back; keep checking only
+        self.members_written += chunk.new_rows.height
+        self.households_written += chunk.new_rows["household_number"].n_unique()
+        minimum = settings.IMPORT_REBUILD_INDEXES_MIN_ROWS
+        if minimum and worth_suspending(self.members_written, self.members_before, minimum=minimum):
+            self.indexes.suspend()
+        if minimum and worth_suspending(self.households_written, self.events_before, minimum=minimum // 3):
+            self.audit_indexes.suspend()
         self.created += write_new_households(chunk.new_rows, actor=self.actor, year=self.year)
         for group in chunk.existing:
             try:
@@ -251,6 +348,11 @@ class _ChunkWriter:
                 continue
             self.updated += result == "updated"
             self.unchanged += result == "unchanged"
+
+    def finish(self) -> None:
+        """Build again the indexes a large import dropped (nothing to do otherwise)."""
+        self.indexes.restore()
+        self.audit_indexes.restore()
 
 
 def _clean_member(member: dict[str, Any]) -> dict[str, Any]:

@@ -17,6 +17,7 @@ from decimal import Decimal
 from typing import Any
 
 import polars as pl
+from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -49,6 +50,7 @@ CELL_MESSAGES = {
     "integer": _("Write a whole number."),
     "number": _("Write a number, such as 1200.50."),
     "boolean": _("Write 是 or 否."),
+    "control_character": _("This cell holds an invisible control character (copied from another system); type the value again."),
 }
 MESSAGES = {
     "missing_column": _("The required column “%(column)s” is missing."),
@@ -233,6 +235,10 @@ class _Run:
         self.areas: dict[str, Problem | None] = {}
         self.seen_ids = pl.DataFrame(schema={"id_base": pl.String, "first_row": pl.Int64})
         self.seen_households = pl.DataFrame(schema={"household_number": pl.String, "first_row": pl.Int64})
+        # Registered before this pass: what the registry lookups need to find. Rows a writer adds
+        # while the pass goes on come from this file, whose own repeats the file checks catch.
+        self.last_household = Household.objects.aggregate(m=Max("pk"))["m"] or 0
+        self.last_person = Person.objects.aggregate(m=Max("pk"))["m"] or 0
 
     def check(self, raw: pl.DataFrame) -> None:
         checked = self.checked
@@ -363,10 +369,11 @@ class _Run:
                   invalid: set[str], problems: list[Problem]) -> list[HouseholdGroup]:
         """Households already registered must be in scope and in the same village (they are merged
         by the exact path); an ID number may belong only to the household the file puts it in."""
-        numbers = households["household_number"].to_list()
+        numbers = households["household_number"].to_list() if self.last_household else []
         existing: dict[str, tuple[int, str]] = {}
         for start in range(0, len(numbers), LOOKUP_BATCH):
-            for pk, number, area in Household.objects.filter(household_number__in=numbers[start:start + LOOKUP_BATCH]) \
+            for pk, number, area in Household.objects.filter(
+                    household_number__in=numbers[start:start + LOOKUP_BATCH], pk__lte=self.last_household) \
                     .values_list("pk", "household_number", "area_id"):
                 existing[number] = (pk, area)
         first_rows = dict(households.select("household_number", "first_row").iter_rows())
@@ -382,10 +389,11 @@ class _Run:
                 invalid.add(number)
         ids = typed.filter(pl.col("id_base").is_not_null() & (pl.col("id_base") != "")).select(
             "_row", "id_base", "id_number", "household_number")
-        bases = ids["id_base"].unique().to_list()
+        bases = ids["id_base"].unique().to_list() if self.last_person else []
         owner_of: dict[str, str] = {}
         for start in range(0, len(bases), LOOKUP_BATCH):
-            for base, number in Person.objects.filter(id_base__in=bases[start:start + LOOKUP_BATCH]).values_list(
+            for base, number in Person.objects.filter(id_base__in=bases[start:start + LOOKUP_BATCH],
+                                                      pk__lte=self.last_person).values_list(
                     "id_base", "household__household_number"):
                 owner_of[base] = number
         if owner_of:

@@ -2,9 +2,10 @@
 
 The pages only store the upload and call the engine (``services.import_batch_create``, then
 ``jobs.start_check`` / ``jobs.start_merge``); the check and the merge run in the background and the
-status page polls itself (htmx) while they run. A user sees only the batches they uploaded
-(superusers see all); any other batch is a 404, the same as a missing one. Writes need
-``registry.edit`` (403 otherwise).
+status page polls itself (htmx) while they run. A user sees the batches ``selectors.visible_batches``
+gives (their own; for roles that read the audit log, also those of the accounts inside their areas);
+any other batch is a 404, the same as a missing one. Writes need ``registry.edit`` (403 otherwise),
+and only the uploader confirms a batch (the merge writes in the uploader's name).
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ from jingzhun.accounts.roles import Capability, can
 from jingzhun.core.exceptions import ActionForbidden
 from jingzhun.imports import jobs, services
 from jingzhun.imports.models import ImportBatch
+from jingzhun.imports.selectors import visible_batches
 from jingzhun.imports.template import write_template
 from jingzhun.registry.exports import XLSX_CONTENT_TYPE
 
@@ -46,7 +48,7 @@ MAX_UPLOAD_BYTES = 60 * 1024 * 1024
 MAX_UPLOAD_MB = MAX_UPLOAD_BYTES // (1024 * 1024)
 PROBLEMS_PER_PAGE = 50
 HISTORY_PER_PAGE = 20
-RUNNING = (ImportBatch.Status.CHECKING, ImportBatch.Status.MERGING)
+RUNNING = services.RUNNING
 ENCODINGS = [("", gettext_lazy("Detect automatically")), ("utf-8", "UTF-8"), ("gbk", "GBK"), ("gb18030", "GB18030")]
 
 
@@ -71,16 +73,10 @@ def _require_edit(request: HttpRequest) -> None:
         raise PermissionDenied(_("Your role may not import data."))
 
 
-def _visible_batches(user: Any) -> Any:
-    batches = ImportBatch.objects.select_related("uploaded_by")
-    if getattr(user, "is_superuser", False):
-        return batches
-    return batches.filter(uploaded_by=user)
-
-
 def _batch(request: HttpRequest, pk: int) -> ImportBatch:
     """The batch if this user may see it; else the same 404 as for a batch that does not exist."""
-    batch = _visible_batches(request.user).filter(pk=pk).first()
+    services.import_mark_interrupted()
+    batch = visible_batches(request.user).filter(pk=pk).first()
     if batch is None:
         raise Http404(_("No such import."))
     return batch
@@ -243,13 +239,15 @@ def _index(request: HttpRequest, limiter: SizeLimitHandler | None) -> HttpRespon
                         year=form.cleaned_data["year"], mode=form.cleaned_data["mode"],
                         encoding=form.cleaned_data["encoding"] or None)
                     jobs.start_check(batch)
+                    services.import_clean_files()  # the old uploads of everyone, while we are at it
                     return redirect("imports:detail", pk=batch.pk)
         if status == 200:
             status = 422
     else:
         form = UploadForm(initial={"year": timezone.localdate().year, "mode": ImportBatch.Mode.ALL_OR_NOTHING,
                                    "encoding": ""})
-    history = Paginator(_visible_batches(request.user), HISTORY_PER_PAGE).get_page(request.GET.get("page"))
+    services.import_mark_interrupted()
+    history = Paginator(visible_batches(request.user), HISTORY_PER_PAGE).get_page(request.GET.get("page"))
     return render(request, "imports/index.html", {
         "form": form, "can_edit": can_edit, "history": history, "max_mb": MAX_UPLOAD_MB,
         "has_errors": status != 200,
@@ -289,7 +287,9 @@ def _batch_context(request: HttpRequest, batch: ImportBatch) -> dict[str, Any]:
     context: dict[str, Any] = {
         "batch": batch,
         "running": running,
-        "can_edit": can(request.user, Capability.REGISTRY_EDIT),
+        "rows_done": services.import_rows_done(batch),
+        # The merge writes as the uploader, so only the uploader confirms.
+        "can_edit": can(request.user, Capability.REGISTRY_EDIT) and batch.uploaded_by_id == request.user.pk,
         "has_report": _report_file(batch) is not None,
         "valid_households": max(batch.households - batch.rejected_households, 0),
         "zh": (translation.get_language() or "zh").startswith("zh"),
@@ -342,6 +342,8 @@ def status(request: HttpRequest, pk: int) -> HttpResponse:
 def confirm(request: HttpRequest, pk: int) -> HttpResponse:
     batch = _batch(request, pk)
     _require_edit(request)
+    if batch.uploaded_by_id != request.user.pk:
+        raise PermissionDenied(_("Only the person who uploaded this file can confirm it."))
     if batch.status != ImportBatch.Status.CHECKED:
         messages.error(request, _("This import cannot be confirmed now (it is: %(status)s).")
                        % {"status": batch.get_status_display()})
@@ -369,7 +371,7 @@ def _report_file(batch: ImportBatch) -> Path | None:
     if not batch.report_path:
         return None
     path = Path(batch.report_path)
-    root = (Path(settings.MEDIA_ROOT) / "imports").resolve()
+    root = services.uploads_root()
     try:
         resolved = path.resolve()
     except (OSError, RuntimeError):

@@ -212,6 +212,115 @@ def reset_sequences(using: str = "default") -> None:
             )
 
 
+class SuspendedIndexes:
+    """Secondary indexes and foreign keys of the registry tables, dropped for a large bulk write and
+    built again at its end, inside the caller's transaction (PostgreSQL; a no-op on SQLite).
+
+    Building an index over a million rows once is many times cheaper than maintaining it a row at a
+    time, and a foreign key added back is checked with one join instead of one deferred lookup per
+    row at commit. Primary keys stay (keys are appended in order, and other tables reference them);
+    unique indexes stay unless ``unique=True`` — they also serve the importer's lookups. Because
+    PostgreSQL's DDL is transactional, a failure or a killed process restores everything with the
+    rollback. The drop takes an exclusive lock: readers of these tables wait until the transaction
+    ends, so callers use this only for loads large against the table (see ``worth_suspending``).
+    """
+
+    def __init__(self, models: tuple[Any, ...], *, using: str = "default", unique: bool = False) -> None:
+        self.models, self.using, self.unique = models, using, unique
+        self.restore_sql: list[str] = []
+        self.active = False
+
+    def suspend(self) -> None:
+        connection = connections[self.using]
+        if self.active or connection.vendor != "postgresql":
+            return
+        tables = [m._meta.db_table for m in self.models]
+        drops: list[str] = []
+        with connection.cursor() as cursor:
+            # Foreign keys first (added back last, once the indexes they use exist again).
+            cursor.execute(
+                "SELECT c.conrelid::regclass::text, c.conname, pg_get_constraintdef(c.oid) FROM pg_constraint c "
+                "WHERE c.contype = 'f' AND c.conrelid::regclass::text = ANY(%s) ORDER BY 1, 2", [tables])
+            foreign = cursor.fetchall()
+            cursor.execute(
+                "SELECT i.indrelid::regclass::text, x.relname, pg_get_indexdef(i.indexrelid), c.conname, "
+                "pg_get_constraintdef(c.oid), i.indisunique FROM pg_index i "
+                "JOIN pg_class x ON x.oid = i.indexrelid "
+                "LEFT JOIN pg_constraint c ON c.conindid = i.indexrelid AND c.contype IN ('u', 'p') "
+                "WHERE i.indrelid::regclass::text = ANY(%s) AND NOT i.indisprimary ORDER BY 1, 2", [tables])
+            indexes = cursor.fetchall()
+        restore_indexes: list[str] = []
+        for table, name, definition in foreign:
+            drops.append(f'ALTER TABLE "{table}" DROP CONSTRAINT "{name}"')
+            self.restore_sql.append(f'ALTER TABLE "{table}" ADD CONSTRAINT "{name}" {definition}')
+        for table, name, index_definition, constraint, constraint_definition, is_unique in indexes:
+            if is_unique and not self.unique:
+                continue
+            if constraint:
+                drops.append(f'ALTER TABLE "{table}" DROP CONSTRAINT "{constraint}"')
+                restore_indexes.append(f'ALTER TABLE "{table}" ADD CONSTRAINT "{constraint}" {constraint_definition}')
+            else:
+                drops.append(f'DROP INDEX "{name}"')
+                restore_indexes.append(index_definition)
+        self.restore_sql = restore_indexes + self.restore_sql
+        with connection.cursor() as cursor:
+            _without_pending_checks(cursor, drops)
+        self.active = True
+
+    def restore(self) -> None:
+        """Build the dropped indexes and add the foreign keys back (they are checked as they are added)."""
+        if not self.active:
+            return
+        with connections[self.using].cursor() as cursor:
+            cursor.execute("SET LOCAL maintenance_work_mem = '256MB'")
+            _without_pending_checks(cursor, self.restore_sql)
+            for model in self.models:
+                analyse_quickly(cursor, model._meta.db_table)
+        self.restore_sql, self.active = [], False
+
+
+def analyse_quickly(cursor: Any, table: str) -> None:
+    """ANALYZE ``table`` for fresh planner statistics, leaving out the columns whose statistics
+    target was raised (PostgreSQL): those make ANALYZE read the whole table (the member name's target
+    is raised for searches), and autovacuum brings them up to date within a minute of the commit."""
+    cursor.execute("SELECT attname FROM pg_attribute WHERE attrelid = %s::regclass AND attnum > 0 "
+                   "AND NOT attisdropped AND (attstattarget IS NULL OR attstattarget < 0 OR attstattarget <= 100) "
+                   "ORDER BY attnum", [table])
+    columns = ", ".join(f'"{name}"' for (name,) in cursor.fetchall())
+    cursor.execute(f'ANALYZE "{table}" ({columns})')
+
+
+def _without_pending_checks(cursor: Any, statements: list[str]) -> None:
+    """Run DDL on tables that may have deferred foreign-key checks queued (PostgreSQL refuses to
+    alter a table with pending trigger events): the queued checks run first, and the registry's
+    foreign keys (all DEFERRABLE INITIALLY DEFERRED, as Django makes them) are deferred again after."""
+    cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+    for statement in statements:
+        cursor.execute(statement)
+    cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+
+
+def approximate_rows(model: Any, using: str = "default") -> int:
+    """The planner's row estimate of ``model``'s table on PostgreSQL (no scan) once the table has
+    been analysed, else an exact count."""
+    connection = connections[using]
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT reltuples::bigint FROM pg_class WHERE oid = %s::regclass", [model._meta.db_table])
+            row = cursor.fetchone()
+        if row and row[0] >= 0:
+            return int(row[0])
+    return model.objects.using(using).count()
+
+
+def worth_suspending(written: int, existing: int, *, minimum: int) -> bool:
+    """Whether a load that has written ``written`` rows into a table of ``existing`` rows (before the
+    load) should drop the table's secondary indexes for the rest: at least ``minimum`` rows, and at
+    least a fifth of what was there (rebuilding a large table's indexes for a small load costs more
+    than it saves)."""
+    return written >= minimum and written * 5 >= existing
+
+
 class _progress_bar:  # noqa: N801 (used as a context manager)
     """A rich progress bar on stderr (``progress=True``), a caller's callable, or nothing."""
 

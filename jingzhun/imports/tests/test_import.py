@@ -105,6 +105,20 @@ def test_broken_rows_are_named_and_nothing_is_written(personas, tmp_path, mutate
     assert rejected[0][1:] == tuple(HEADER) and len(rejected) == 4
 
 
+def test_invisible_control_characters_are_refused_with_a_readable_report(personas, tmp_path):
+    """Characters copied in from other systems (PostgreSQL cannot store NUL at all) are named, and the
+    report — an XLSX, whose XML cannot hold them either — is still written."""
+    rows = household_rows("HH0001") + household_rows("HH0002", surname="刘")
+    rows[0][4] = "王\x01大山"
+    rows[4][2] = "一\x1f组"
+    path = write_csv(tmp_path / "ctrl.csv", rows)
+    outcome, batch = run(personas.village_officer, path, mode=ImportBatch.Mode.VALID_ONLY)
+    assert {(2, "姓名", "control_character"), (6, "所在组", "control_character")} <= problems(outcome)
+    assert batch.status == ImportBatch.Status.DONE and Household.objects.count() == 0
+    rejected = list(load_workbook(outcome.report, read_only=True)["被拒绝的行 Rejected rows"].iter_rows(values_only=True))
+    assert len(rejected) == 1 + len(rows)
+
+
 def test_duplicate_id_against_registry(personas, tmp_path):
     first = household_rows("HH0001")
     run(personas.village_officer, write_xlsx(tmp_path / "a.xlsx", first))
@@ -284,3 +298,76 @@ def test_household_rows_far_apart_in_a_large_file_are_refused(personas, tmp_path
     _outcome, batch = run(personas.village_officer, write_csv(tmp_path / "split.csv", rows), mode="valid-only")
     assert batch.status == ImportBatch.Status.FAILED and "户编号" in batch.message
     assert Household.objects.count() == 0
+
+
+def _registry_schema() -> set[tuple[str, ...]]:
+    """Every index and constraint of the registry tables, as the database describes them."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SELECT tablename, indexdef FROM pg_indexes WHERE tablename LIKE 'registry\\_%%'")
+            rows = cursor.fetchall()
+            cursor.execute("SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid) FROM pg_constraint "
+                           "WHERE conrelid::regclass::text LIKE 'registry\\_%%'")
+            return set(rows) | set(cursor.fetchall())
+        cursor.execute("SELECT tbl_name, name, sql FROM sqlite_master WHERE tbl_name LIKE 'registry\\_%' ESCAPE '\\'")
+        return set(cursor.fetchall())
+
+
+def test_large_import_drops_and_rebuilds_the_registry_indexes(personas, tmp_path, monkeypatch, settings):
+    """A large import writes without secondary indexes and foreign keys and builds them again at
+    the end (PostgreSQL); afterwards the schema is exactly what it was and still enforced."""
+    from django.db import IntegrityError, transaction
+
+    from jingzhun.imports import validate
+    from jingzhun.registry.bulk import SuspendedIndexes
+
+    settings.IMPORT_REBUILD_INDEXES_MIN_ROWS = 1
+    monkeypatch.setattr(validate, "CHUNK_ROWS", 3)
+    dropped: list[int] = []
+    real_suspend = SuspendedIndexes.suspend
+
+    def suspend(self):  # type: ignore[no-untyped-def]
+        real_suspend(self)
+        dropped.append(len(self.restore_sql))
+
+    monkeypatch.setattr(SuspendedIndexes, "suspend", suspend)
+    before = _registry_schema()
+    rows = household_rows("HH0001") + household_rows("HH0002", surname="刘") + household_rows("HH0003", surname="陈")
+    _outcome, batch = run(personas.village_officer, write_csv(tmp_path / "big.csv", rows), year=2024)
+    assert batch.status == ImportBatch.Status.DONE and Person.objects.count() == 9
+    assert _registry_schema() == before
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        assert dropped and dropped[0] > 10  # unique indexes too: the registry was empty
+    person = Person.objects.first()
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Person.objects.create(household=person.household, name="重复", sex="1", id_type="resident_id",
+                              id_number=person.id_number, id_base=person.id_base, relation="child")
+
+
+def test_interrupted_large_import_leaves_indexes_and_registry_as_they_were(personas, tmp_path, monkeypatch, settings):
+    from jingzhun.imports import services as import_services
+    from jingzhun.imports import validate
+
+    settings.IMPORT_REBUILD_INDEXES_MIN_ROWS = 1
+    monkeypatch.setattr(validate, "CHUNK_ROWS", 3)
+    before = _registry_schema()
+    real = import_services.write_new_households
+    calls = {"n": 0}
+
+    def dies_on_the_second(*args, **kwargs):  # type: ignore[no-untyped-def]
+        calls["n"] += 1
+        if calls["n"] == 2:
+            raise KeyboardInterrupt
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(import_services, "write_new_households", dies_on_the_second)
+    rows = household_rows("HH0001") + household_rows("HH0002", surname="刘") + household_rows("HH0003", surname="陈")
+    outcome = import_check(actor=personas.village_officer, path=write_csv(tmp_path / "big.csv", rows), year=2024,
+                           report_dir=tmp_path)
+    with pytest.raises(KeyboardInterrupt):
+        import_merge(actor=personas.village_officer, outcome=outcome)
+    assert Household.objects.count() == 0 and _registry_schema() == before

@@ -217,9 +217,51 @@ def test_other_users_batches_are_not_found(client, personas, media, tmp_path):
         assert other.get(url).status_code == 404, url
     assert other.post(f"/imports/{batch.pk}/confirm").status_code == 404
     assert "有错误.xlsx" not in other.get("/imports/").content.decode()
+    elsewhere = Client()
+    elsewhere.force_login(personas.other_county_officer)  # reads the audit log, but of another county
+    assert elsewhere.get(f"/imports/{batch.pk}/").status_code == 404
+    assert "有错误.xlsx" not in elsewhere.get("/imports/").content.decode()
+
+
+def test_county_roles_that_read_the_audit_log_see_the_imports_of_their_villages(client, personas, media, tmp_path):
+    client_for(client, personas.village_officer)
+    upload(client, write_xlsx(tmp_path / "村里的.xlsx", household_rows("HH0001")))
+    batch = ImportBatch.objects.get()
+    for persona in (personas.county_officer, personas.auditor):
+        county = Client()
+        county.force_login(persona)
+        assert "村里的.xlsx" in county.get("/imports/").content.decode()
+        assert county.get(f"/imports/{batch.pk}/").status_code == 200
     county = Client()
     county.force_login(personas.county_officer)
-    assert county.get(f"/imports/{batch.pk}/").status_code == 404
+    # The merge writes in the uploader's name: nobody else confirms it.
+    assert county.post(f"/imports/{batch.pk}/confirm").status_code == 403
+    assert ImportBatch.objects.get().status == ImportBatch.Status.CHECKED and Household.objects.count() == 0
+    township = Client()
+    township.force_login(personas.township_reviewer)  # no audit right: own imports only
+    assert township.get(f"/imports/{batch.pk}/").status_code == 404
+
+
+def test_an_import_whose_process_died_is_marked_interrupted(client, personas, media, tmp_path, settings):
+    import time
+
+    from jingzhun.imports.progress import write_progress
+
+    settings.IMPORT_STALE_MINUTES = 15
+    client_for(client, personas.village_officer)
+    upload(client, write_xlsx(tmp_path / "ok.xlsx", household_rows("HH0001")))
+    batch = ImportBatch.objects.get()
+    ImportBatch.objects.filter(pk=batch.pk).update(status=ImportBatch.Status.MERGING)  # as if writing
+    write_progress(batch.pk, 50_000)
+    page = client.get(f"/imports/{batch.pk}/status/").content.decode()
+    assert re.search(r"50,?000 行", page) and ImportBatch.objects.get().status == ImportBatch.Status.MERGING  # alive
+    from jingzhun.imports import progress
+
+    stale = time.time() - 16 * 60
+    progress.progress_path(batch.pk).write_text(f'{{"rows": 50000, "at": {stale}}}', encoding="utf-8")
+    client.get("/imports/")
+    batch.refresh_from_db()
+    assert batch.status == ImportBatch.Status.FAILED and "中断" in batch.message and "interrupted" in batch.message
 
 
 def test_superuser_sees_every_batch(client, personas, media, tmp_path, django_user_model):
@@ -341,8 +383,11 @@ def test_csrf_is_still_checked_on_upload(personas, media, tmp_path):
 
 def test_running_batch_polls_its_status_part(client, personas, media):
     client_for(client, personas.village_officer)
+    from jingzhun.imports.progress import write_progress
+
     batch = ImportBatch.objects.create(uploaded_by=personas.village_officer, file_name="big.csv",
-                                       status=ImportBatch.Status.CHECKING, progress_rows=15000)
+                                       status=ImportBatch.Status.CHECKING)
+    write_progress(batch.pk, 15000)  # what the running job reports
     page = client.get(f"/imports/{batch.pk}/").content.decode()
     assert f'hx-get="/imports/{batch.pk}/status/"' in page and 'hx-trigger="every 2s"' in page
     assert "15,000" in page or "15000" in page
@@ -404,3 +449,29 @@ def test_every_status_renders(client, personas, media, tmp_path, status, languag
     assert str(batch.file_name) in text
     assert ("every 2s" in text) == (status in ("checking", "merging"))
     assert (f'href="/imports/{batch.pk}/report.xlsx"' in text) == (status not in ("checking", "merging"))
+
+
+def test_old_uploads_and_reports_are_deleted_after_the_keep_period(client, personas, media, tmp_path, settings):
+    from datetime import timedelta
+
+    from django.core.management import call_command
+    from django.utils import timezone
+
+    settings.IMPORT_KEEP_DAYS = 30
+    client_for(client, personas.village_officer)
+    upload(client, bad_file(tmp_path))
+    old = ImportBatch.objects.get()
+    assert old.report_path and len(stored_files(media)) == 2  # the upload and its report
+    outside = write_csv(tmp_path / "命令行.csv", household_rows("HH0009"))  # a command-line import's own file
+    cli = ImportBatch.objects.create(uploaded_by=personas.village_officer, file_name="命令行.csv", sha256="x",
+                                     file_path=str(outside), status=ImportBatch.Status.DONE)
+    ImportBatch.objects.filter(pk__in=[old.pk, cli.pk]).update(finished_at=timezone.now() - timedelta(days=31))
+    upload(client, write_xlsx(tmp_path / "new.xlsx", household_rows("HH0002")))  # every upload cleans up
+    old.refresh_from_db()
+    assert old.file_path == "" and old.report_path == ""
+    assert client.get(f"/imports/{old.pk}/report.xlsx").status_code == 404
+    assert client.get(f"/imports/{old.pk}/").status_code == 200  # the history stays
+    assert [p.name for p in stored_files(media)] == ["new.xlsx"]
+    assert outside.exists()
+    call_command("clean_imports", "--days", "0", stdout=io.StringIO())
+    assert stored_files(media) == [] and outside.exists()
