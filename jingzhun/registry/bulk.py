@@ -214,14 +214,15 @@ def reset_sequences(using: str = "default") -> None:
 
 class SuspendedIndexes:
     """Secondary indexes and foreign keys of the registry tables, dropped for a large bulk write and
-    built again at its end, inside the caller's transaction (PostgreSQL; a no-op on SQLite).
+    built again at its end, inside the caller's transaction. On SQLite only the indexes made with
+    CREATE INDEX go (its foreign keys and inline unique constraints are part of the table).
 
     Building an index over a million rows once is many times cheaper than maintaining it a row at a
     time, and a foreign key added back is checked with one join instead of one deferred lookup per
     row at commit. Primary keys stay (keys are appended in order, and other tables reference them);
     unique indexes stay unless ``unique=True`` — they also serve the importer's lookups. Because
     PostgreSQL's DDL is transactional, a failure or a killed process restores everything with the
-    rollback. The drop takes an exclusive lock: readers of these tables wait until the transaction
+    rollback (SQLite's too). The drop takes an exclusive lock: readers of these tables wait until the transaction
     ends, so callers use this only for loads large against the table (see ``worth_suspending``).
     """
 
@@ -232,9 +233,14 @@ class SuspendedIndexes:
 
     def suspend(self) -> None:
         connection = connections[self.using]
-        if self.active or connection.vendor != "postgresql":
+        if self.active:
             return
         tables = [m._meta.db_table for m in self.models]
+        if connection.vendor == "sqlite":
+            self._suspend_sqlite(connection, tables)
+            return
+        if connection.vendor != "postgresql":
+            return
         drops: list[str] = []
         with connection.cursor() as cursor:
             # Foreign keys first (added back last, once the indexes they use exist again).
@@ -267,11 +273,32 @@ class SuspendedIndexes:
             _without_pending_checks(cursor, drops)
         self.active = True
 
+    def _suspend_sqlite(self, connection: Any, tables: list[str]) -> None:
+        with connection.cursor() as cursor:
+            marks = ", ".join(["%s"] * len(tables))
+            cursor.execute(f"SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL "  # noqa: S608
+                           f"AND tbl_name IN ({marks}) ORDER BY name", tables)
+            for name, definition in cursor.fetchall():
+                if definition.upper().startswith("CREATE UNIQUE") and not self.unique:
+                    continue
+                cursor.execute(f'DROP INDEX "{name}"')
+                self.restore_sql.append(definition)
+        self.active = True
+
     def restore(self) -> None:
         """Build the dropped indexes and add the foreign keys back (they are checked as they are added)."""
         if not self.active:
             return
-        with connections[self.using].cursor() as cursor:
+        connection = connections[self.using]
+        if connection.vendor == "sqlite":
+            with connection.cursor() as cursor:
+                for statement in self.restore_sql:
+                    cursor.execute(statement)
+                for model in self.models:
+                    cursor.execute(f'ANALYZE "{model._meta.db_table}"')
+            self.restore_sql, self.active = [], False
+            return
+        with connection.cursor() as cursor:
             cursor.execute("SET LOCAL maintenance_work_mem = '256MB'")
             _without_pending_checks(cursor, self.restore_sql)
             for model in self.models:

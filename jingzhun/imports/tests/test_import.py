@@ -340,8 +340,8 @@ def test_large_import_drops_and_rebuilds_the_registry_indexes(personas, tmp_path
     assert _registry_schema() == before
     from django.db import connection
 
-    if connection.vendor == "postgresql":
-        assert dropped and dropped[0] > 10  # unique indexes too: the registry was empty
+    # Unique indexes too: the registry was empty. SQLite keeps its inline constraints and foreign keys.
+    assert dropped and dropped[0] > (10 if connection.vendor == "postgresql" else 5)
     person = Person.objects.first()
     with pytest.raises(IntegrityError), transaction.atomic():
         Person.objects.create(household=person.household, name="重复", sex="1", id_type="resident_id",
