@@ -94,12 +94,19 @@ def test_upload_fix_the_report_and_import_again(page, live_server, world, tmp_pa
     assert time.monotonic() - started < 20
 
 
-def test_status_page_updates_itself_while_the_check_runs(page, live_server, world):
+def test_status_page_updates_itself_while_the_check_runs(page, live_server, world, settings, tmp_path):
+    from jingzhun.imports.progress import write_progress
+
+    settings.MEDIA_ROOT = tmp_path / "media"
     log_in(page, live_server, world.village_officer.username)
     batch = ImportBatch.objects.create(uploaded_by=world.village_officer, file_name="大文件.csv",
-                                       status=ImportBatch.Status.CHECKING, progress_rows=5000)
+                                       status=ImportBatch.Status.CHECKING)
+    write_progress(batch.pk, 5000)  # what the running job reports after a chunk
     page.goto(f"{live_server.url}/imports/{batch.pk}/")
     assert re.search(r"5,?000", page.locator("#progress").inner_text())
+    write_progress(batch.pk, 55000)
+    page.wait_for_function("document.querySelector('#progress') && "
+                           "/55,?000/.test(document.querySelector('#progress').innerText)", timeout=6000)
     ImportBatch.objects.filter(pk=batch.pk).update(status=ImportBatch.Status.FAILED, message="缺少必填列“户编号”。")
     page.wait_for_selector("#batch[data-status='failed']", timeout=6000)  # htmx polls every 2 s
     assert "缺少必填列" in page.locator("#batch").inner_text()
