@@ -133,7 +133,7 @@ def _audit(actor: Any, households: pl.DataFrame, persons: pl.DataFrame, years: p
         pl.struct("id_number", "name", "relation").alias("members"))
     year_view = years.select("id", pl.struct(pl.col("year"), pl.col("hh_status").alias("status"),
                                              _decimal_text(pl.col("per_capita_net_income")).alias("per_capita_net_income"))
-                             .alias("year"))
+                             .alias("year_record"))  # not "year": the households frame has that column already
     table = households.join(members, left_on="id", right_on="household_id", how="left", maintain_order="left") \
         .join(year_view, on="id", how="left", maintain_order="left")
     text_fields = [k for k in HOUSEHOLD_COLUMNS if BY_KEY[k].kind == "text"]
@@ -141,7 +141,7 @@ def _audit(actor: Any, households: pl.DataFrame, persons: pl.DataFrame, years: p
         "household_number", pl.lit(1).alias("_household_version"), "members",
         *[pl.col(k).fill_null("") if k in text_fields else pl.col(k).fill_null(False).cast(pl.Boolean)
           for k in HOUSEHOLD_COLUMNS],
-        "year",
+        pl.col("year_record").alias("year"),
     )
     audit_record_many(actor=actor, action=HOUSEHOLD_IMPORTED, target_type="registry.household",
                       targets=table.select(pl.col("id").cast(pl.String).alias("target_id"), "area_code"),

@@ -10,6 +10,8 @@ With ``JINGZHUN_IMPORT_INLINE=true`` (tests) jobs run synchronously in the calli
 from __future__ import annotations
 
 import logging
+import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -27,14 +29,42 @@ log = logging.getLogger(__name__)
 _executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="jingzhun-import")
 
 
-def _submit(function: Any, *args: Any) -> None:
+_queued: set[int] = set()  # batches waiting for the worker; their heartbeat is kept by _keep_alive
+_queued_lock = threading.Lock()
+QUEUED_HEARTBEAT_SECONDS = 60
+
+
+def _submit(function: Any, batch_id: int, *args: Any) -> None:
     if getattr(settings, "IMPORT_INLINE", False):
-        function(*args)
-    else:
-        _executor.submit(function, *args)
+        function(batch_id, *args)
+        return
+    with _queued_lock:
+        _queued.add(batch_id)
+        if len(_queued) == 1:
+            threading.Thread(target=_keep_alive, name="jingzhun-import-queue", daemon=True).start()
+    _executor.submit(function, batch_id, *args)
+
+
+def _keep_alive() -> None:
+    """While batches wait behind a long import, refresh their heartbeat so that they are not taken
+    for the batches of a dead process (services.import_mark_interrupted)."""
+    while True:
+        time.sleep(QUEUED_HEARTBEAT_SECONDS)
+        with _queued_lock:
+            waiting = list(_queued)
+        if not waiting:
+            return
+        for batch_id in waiting:
+            write_progress(batch_id, 0)
+
+
+def _started(batch_id: int) -> None:
+    with _queued_lock:
+        _queued.discard(batch_id)
 
 
 def _run(batch_id: int, merge: bool) -> None:
+    _started(batch_id)
     inline = getattr(settings, "IMPORT_INLINE", False)
     if not inline:  # a worker thread starts and ends with fresh connections; inline runs share the caller's
         close_old_connections()

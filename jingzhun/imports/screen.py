@@ -35,6 +35,8 @@ from jingzhun.registry.services import HOUSEHOLD_NUMBER_RE
 from jingzhun.registry.validation import BANK_ACCOUNT_RE, LANDLINE_RE, MOBILE_RE, POOR_STATUSES
 
 CENTS = 100
+# The patterns below spell digits [0-9]: in Polars (Rust) \d also matches full-width digits (１２),
+# which the casts cannot read; such cells go to the exact path, which reads them as Python does.
 # Largest whole part the database takes: money has 14 digits with 2 decimals (the checks allow 12),
 # the area measures 10 with 2.
 WHOLE_DIGITS = {"money": 12, "decimal": 8}
@@ -54,7 +56,7 @@ def region_known(code6: str) -> bool:
 def _cents(text: pl.Expr, kind: str) -> tuple[pl.Expr, pl.Expr]:
     """(value in hundredths, ok) for a money/decimal cell (stripped, thousands separators removed):
     plain digits with at most two decimals."""
-    ok = text.str.contains(rf"^\d{{1,{WHOLE_DIGITS[kind]}}}(\.\d{{1,2}})?$")
+    ok = text.str.contains(rf"^[0-9]{{1,{WHOLE_DIGITS[kind]}}}(\.[0-9]{{1,2}})?$")
     cents = (text.cast(pl.Decimal(18, 2), strict=False) * CENTS).cast(pl.Int64, strict=False)
     return pl.when(ok).then(cents), ok
 
@@ -105,19 +107,20 @@ def parse_columns(frame: pl.DataFrame, columns: dict[int, Column], lookup: dict[
             bad.append(~ok)
             continue
         text = pl.col(name).str.strip_chars()
-        if column.kind in ("money", "decimal"):
-            text = text.str.replace_all(",", "", literal=True).str.replace_all("，", "", literal=True)
-        cleaned.append(pl.when(text == "").then(None).otherwise(text).alias(name))
+        kept = text
+        if column.kind in ("money", "decimal"):  # separators go after the empty test: "," alone is no number
+            kept = text.str.replace_all(",", "", literal=True).str.replace_all("，", "", literal=True)
+        cleaned.append(pl.when(text == "").then(None).otherwise(kept).alias(name))
         raw = pl.col(name)
         kind = column.kind
         if kind == "text":
             value, ok = raw, ~raw.str.contains(CONTROL_CHARACTERS.pattern)
         elif kind == "date":
             value = raw.str.strptime(pl.Date, DATE_FORMATS[0], strict=False)  # the other formats: exact path
-            ok = raw.str.contains(r"^\d{4}-\d{2}-\d{2}$") & value.is_not_null()
+            ok = raw.str.contains(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$") & value.is_not_null()
         elif kind == "int":
-            ok = raw.str.contains(r"^\d{1,9}(\.0+)?$")
-            value = pl.when(ok).then(raw.str.extract(r"^(\d+)", 1).cast(pl.Int64, strict=False))
+            ok = raw.str.contains(r"^[0-9]{1,9}(\.0+)?$")
+            value = pl.when(ok).then(raw.str.extract(r"^([0-9]+)", 1).cast(pl.Int64, strict=False))
         elif kind in ("money", "decimal"):
             value, ok = _cents(raw, kind)
         else:  # pragma: no cover - every kind is listed above

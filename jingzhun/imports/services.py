@@ -13,6 +13,7 @@ household).
 from __future__ import annotations
 
 import hashlib
+import re
 import shutil
 import time
 from collections.abc import Callable
@@ -222,12 +223,21 @@ def import_clean_files(*, older_than_days: int | None = None) -> int:
     cleaned = 0
     for batch in old:
         for stored in {batch.file_path, batch.report_path} - {""}:
-            folder = Path(stored).resolve().parent
-            if folder.is_relative_to(root) and folder != root:
+            folder = Path(stored).parent.resolve() if Path(stored).is_absolute() else None
+            # Only an upload's own folder: MEDIA_ROOT/imports/<32 hex digits>/.
+            if folder is not None and folder.parent == root and UPLOAD_FOLDER.fullmatch(folder.name):
                 shutil.rmtree(folder, ignore_errors=True)
-        ImportBatch.objects.filter(pk=batch.pk).update(file_path="", report_path="")
+        changes: dict[str, Any] = {"file_path": "", "report_path": ""}
+        if batch.status == ImportBatch.Status.CHECKED:  # never confirmed; its file is gone now
+            changes |= {"status": ImportBatch.Status.CANCELLED, "message": EXPIRED_MESSAGE, "finished_at": timezone.now()}
+        ImportBatch.objects.filter(pk=batch.pk).update(**changes)
         cleaned += 1
     return cleaned
+
+
+UPLOAD_FOLDER = re.compile(r"[0-9a-f]{32}")
+EXPIRED_MESSAGE = ("文件已按保存期限删除，未导入；如需导入请重新上传。 "
+                   "The file was deleted at the end of its keeping period without being imported; upload it again to import it.")
 
 
 class _RollBack(Exception):
@@ -245,10 +255,11 @@ def import_write(*, actor: Any, outcome: ImportOutcome, progress: Callable[[int]
     path = Path(batch.file_path)
     batch.status = ImportBatch.Status.MERGING
     batch.save(update_fields=["status"])
-    writer = _ChunkWriter(actor, batch, year=batch.year)
+    writer: _ChunkWriter | None = None
     try:
         with audit_source(f"import:{batch.pk}"), transaction.atomic():
             lock_registry()
+            writer = _ChunkWriter(actor, batch, year=batch.year)  # sizes read under the lock
             try:
                 table = open_table(path, encoding=batch.encoding or None)
                 tick = reporter(batch.pk, progress)
@@ -317,6 +328,7 @@ class _ChunkWriter:
         self.failed = ""
         self.problems_seen = 0
         self.members_written = self.households_written = 0
+        self.merging = False  # a chunk had registered households: the registry indexes stay from then on
         self.members_before = approximate_rows(Person)
         self.events_before = approximate_rows(AuditEvent)
         # Into an empty registry the unique indexes go too: nothing registered before needs looking
@@ -331,11 +343,17 @@ class _ChunkWriter:
         self.members_written += chunk.new_rows.height
         self.households_written += chunk.new_rows["household_number"].n_unique()
         minimum = settings.IMPORT_REBUILD_INDEXES_MIN_ROWS
-        if minimum and worth_suspending(self.members_written, self.members_before, minimum=minimum):
+        if minimum and not self.merging and not chunk.existing \
+                and worth_suspending(self.members_written, self.members_before, minimum=minimum):
             self.indexes.suspend()
         if minimum and worth_suspending(self.households_written, self.events_before, minimum=minimum // 3):
             self.audit_indexes.suspend()
+        if chunk.existing and self.indexes.active:
+            # Registered households are merged through the services, whose lookups need the indexes.
+            self.indexes.restore()
+            self.merging = True
         self.created += write_new_households(chunk.new_rows, actor=self.actor, year=self.year)
+        reset_sequences()  # the services below take keys from the sequences; move them past the bulk keys
         for group in chunk.existing:
             try:
                 with transaction.atomic():

@@ -284,19 +284,22 @@ def _problem_codes(batch: ImportBatch) -> list[dict[str, Any]]:
 def _batch_context(request: HttpRequest, batch: ImportBatch) -> dict[str, Any]:
     # A confirmed batch stays MERGING while the job checks the file again, so the status says it all.
     running = batch.status in RUNNING
+    # Others who may see the batch (county roles reading the audit log) get the summary only: the
+    # problems and the report hold the file's rows, which may lie outside their areas.
+    own = _own(request, batch)
     context: dict[str, Any] = {
         "batch": batch,
         "running": running,
         "rows_done": services.import_rows_done(batch),
         # The merge writes as the uploader, so only the uploader confirms.
         "can_edit": can(request.user, Capability.REGISTRY_EDIT) and batch.uploaded_by_id == request.user.pk,
-        "has_report": _report_file(batch) is not None,
+        "has_report": own and _report_file(batch) is not None,
         "valid_households": max(batch.households - batch.rejected_households, 0),
         "zh": (translation.get_language() or "zh").startswith("zh"),
         "Status": ImportBatch.Status,
         "Mode": ImportBatch.Mode,
     }
-    if running:
+    if running or not own:
         return context
     if batch.problems or batch.problem_rows.exists():
         codes = _problem_codes(batch)
@@ -366,6 +369,10 @@ def confirm(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("imports:detail", pk=batch.pk)
 
 
+def _own(request: HttpRequest, batch: ImportBatch) -> bool:
+    return batch.uploaded_by_id == request.user.pk or getattr(request.user, "is_superuser", False)
+
+
 def _report_file(batch: ImportBatch) -> Path | None:
     """The batch's XLSX report, if it exists and lies where uploads are kept."""
     if not batch.report_path:
@@ -385,7 +392,7 @@ def _report_file(batch: ImportBatch) -> Path | None:
 @require_GET
 def report(request: HttpRequest, pk: int) -> FileResponse:
     batch = _batch(request, pk)
-    path = _report_file(batch)
+    path = _report_file(batch) if _own(request, batch) else None
     if path is None:
         raise Http404(_("This import has no report."))
     stem = Path(batch.file_name).stem[:80] or "import"

@@ -15,6 +15,7 @@ for the caller to turn into a file problem.
 
 from __future__ import annotations
 
+import datetime as dt
 import posixpath
 import pyexpat
 import zipfile
@@ -25,6 +26,7 @@ from typing import Any
 from openpyxl.styles.numbers import BUILTIN_FORMATS, is_date_format
 from openpyxl.utils.cell import column_index_from_string
 from openpyxl.utils.datetime import CALENDAR_MAC_1904, CALENDAR_WINDOWS_1900, from_excel
+from openpyxl.utils.escape import unescape  # _xHHHH_: characters XML cannot hold
 
 if pyexpat.version_info >= (2, 4, 1):
     from xml.etree.ElementTree import iterparse, parse  # noqa: S405 (see the module docstring)
@@ -33,7 +35,7 @@ else:  # pragma: no cover - every supported Python ships a newer expat
 
 MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 RELATIONSHIP = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
-CELL, VALUE = f"{MAIN}c", f"{MAIN}v"
+CELL, VALUE, ROW, SHEET_DATA = f"{MAIN}c", f"{MAIN}v", f"{MAIN}row", f"{MAIN}sheetData"
 PACKAGE_RELATIONSHIP = "{http://schemas.openxmlformats.org/package/2006/relationships}Relationship"
 
 
@@ -45,11 +47,20 @@ def iter_first_sheet(path: Path | str) -> Iterator[tuple[int, list[Any]]]:
         strings = _shared_strings(archive) if "xl/sharedStrings.xml" in names else []
         date_styles = _date_styles(archive) if "xl/styles.xml" in names else set()
         with archive.open(sheet) as stream:
-            for _event, element in iterparse(stream, events=("end",)):
-                if element.tag != f"{MAIN}row":
+            parent = None
+            last = 0
+            for event, element in iterparse(stream, events=("start", "end")):
+                if event == "start":
+                    if element.tag == SHEET_DATA:
+                        parent = element
                     continue
-                yield int(element.get("r")), _row_values(element, strings, date_styles, epoch)
-                element.clear()
+                if element.tag != ROW:
+                    continue
+                number = element.get("r")
+                last = int(number) if number else last + 1  # r may be left out: the next row then
+                yield last, _row_values(element, strings, date_styles, epoch)
+                if parent is not None:
+                    parent.remove(element)  # keep nothing of the rows already read
 
 
 COLUMN_OF: dict[str, int] = {}  # "AB" -> 27, filled as letters are met
@@ -77,17 +88,19 @@ def _row_values(row: Any, strings: list[str], date_styles: set[int], epoch: Any)
         if kind == "inlineStr":
             inline = cell.find(f"{MAIN}is")
             parts = [] if inline is None else (inline.findall(f"{MAIN}t") or inline.findall(f"{MAIN}r/{MAIN}t"))
-            values.append("".join(t.text or "" for t in parts))
+            values.append(unescape("".join(t.text or "" for t in parts)))
             continue
         raw = cell.findtext(VALUE)
         if raw is None:
             values.append(None)
         elif kind == "s":
             values.append(strings[int(raw)])
+        elif kind == "d":  # an ISO 8601 date cell
+            values.append(dt.datetime.fromisoformat(raw))
         elif kind == "b":
             values.append(raw == "1")
         elif kind in ("str", "e"):
-            values.append(raw)
+            values.append(unescape(raw))
         else:
             number = float(raw)
             style = int(cell.get("s", "0"))
@@ -117,7 +130,7 @@ def _shared_strings(archive: zipfile.ZipFile) -> list[str]:
             if element.tag == f"{MAIN}si":
                 # Plain text, or rich-text runs; phonetic guides (rPh) are not part of the value.
                 parts = element.findall(f"{MAIN}t") or element.findall(f"{MAIN}r/{MAIN}t")
-                strings.append("".join(t.text or "" for t in parts))
+                strings.append(unescape("".join(t.text or "" for t in parts)))
                 element.clear()
     return strings
 

@@ -243,30 +243,37 @@ class SuspendedIndexes:
             return
         drops: list[str] = []
         with connection.cursor() as cursor:
-            # Foreign keys first (added back last, once the indexes they use exist again).
+            # Foreign keys first (added back last, once the indexes they use exist again) — only
+            # those between the suspended tables: dropping one locks the table it points at too
+            # (areas, accounts), and every page would wait for the import.
             cursor.execute(
-                "SELECT c.conrelid::regclass::text, c.conname, pg_get_constraintdef(c.oid) FROM pg_constraint c "
-                "WHERE c.contype = 'f' AND c.conrelid::regclass::text = ANY(%s) ORDER BY 1, 2", [tables])
+                "SELECT c.conrelid::regclass::text, quote_ident(c.conname), pg_get_constraintdef(c.oid) "
+                "FROM pg_constraint c WHERE c.contype = 'f' AND c.conrelid = ANY(%s::regclass[]) "
+                "AND c.confrelid = ANY(%s::regclass[]) ORDER BY 1, 2", [tables, tables])
             foreign = cursor.fetchall()
             cursor.execute(
-                "SELECT i.indrelid::regclass::text, x.relname, pg_get_indexdef(i.indexrelid), c.conname, "
-                "pg_get_constraintdef(c.oid), i.indisunique FROM pg_index i "
+                "SELECT i.indrelid::regclass::text, quote_ident(x.relname), pg_get_indexdef(i.indexrelid), "
+                "quote_ident(c.conname), pg_get_constraintdef(c.oid), i.indisunique FROM pg_index i "
                 "JOIN pg_class x ON x.oid = i.indexrelid "
                 "LEFT JOIN pg_constraint c ON c.conindid = i.indexrelid AND c.contype IN ('u', 'p') "
-                "WHERE i.indrelid::regclass::text = ANY(%s) AND NOT i.indisprimary ORDER BY 1, 2", [tables])
+                "WHERE i.indrelid = ANY(%s::regclass[]) AND NOT i.indisprimary "
+                # a unique constraint another table's foreign key depends on stays
+                "AND NOT EXISTS (SELECT 1 FROM pg_constraint f WHERE f.contype = 'f' AND f.conindid = i.indexrelid) "
+                "ORDER BY 1, 2", [tables])
             indexes = cursor.fetchall()
         restore_indexes: list[str] = []
+        # Names come back quoted where they need it (regclass output, quote_ident).
         for table, name, definition in foreign:
-            drops.append(f'ALTER TABLE "{table}" DROP CONSTRAINT "{name}"')
-            self.restore_sql.append(f'ALTER TABLE "{table}" ADD CONSTRAINT "{name}" {definition}')
+            drops.append(f"ALTER TABLE {table} DROP CONSTRAINT {name}")
+            self.restore_sql.append(f"ALTER TABLE {table} ADD CONSTRAINT {name} {definition}")
         for table, name, index_definition, constraint, constraint_definition, is_unique in indexes:
             if is_unique and not self.unique:
                 continue
             if constraint:
-                drops.append(f'ALTER TABLE "{table}" DROP CONSTRAINT "{constraint}"')
-                restore_indexes.append(f'ALTER TABLE "{table}" ADD CONSTRAINT "{constraint}" {constraint_definition}')
+                drops.append(f"ALTER TABLE {table} DROP CONSTRAINT {constraint}")
+                restore_indexes.append(f"ALTER TABLE {table} ADD CONSTRAINT {constraint} {constraint_definition}")
             else:
-                drops.append(f'DROP INDEX "{name}"')
+                drops.append(f"DROP INDEX {name}")
                 restore_indexes.append(index_definition)
         self.restore_sql = restore_indexes + self.restore_sql
         with connection.cursor() as cursor:
@@ -314,7 +321,8 @@ def analyse_quickly(cursor: Any, table: str) -> None:
                    "AND NOT attisdropped AND (attstattarget IS NULL OR attstattarget < 0 OR attstattarget <= 100) "
                    "ORDER BY attnum", [table])
     columns = ", ".join(f'"{name}"' for (name,) in cursor.fetchall())
-    cursor.execute(f'ANALYZE "{table}" ({columns})')
+    if columns:
+        cursor.execute(f'ANALYZE "{table}" ({columns})')
 
 
 def _without_pending_checks(cursor: Any, statements: list[str]) -> None:

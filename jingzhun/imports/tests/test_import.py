@@ -283,6 +283,11 @@ def test_bulk_written_households_match_the_services_and_keep_the_audit_chain(tmp
     head = Person.objects.filter(relation="head").select_related("household").first()
     assert head.household.head_name == head.name and head.id_base == head.id_number[:18]
     assert AuditEvent.objects.filter(action="registry.household.imported").count() == batch.created
+    event = AuditEvent.objects.filter(action="registry.household.imported").first()
+    record = HouseholdYear.objects.get(household_id=int(event.target_id), year=2024)
+    assert event.after["year"] == {"year": 2024, "status": record.status,
+                                   "per_capita_net_income": str(record.per_capita_net_income)}
+    assert event.after["members"] and event.after["_source"].startswith("import:")
     *_progress, (_checked, chain_break) = list(audit_verify())
     assert chain_break is None
     _outcome, again = run(officer, sheet, year=2024)

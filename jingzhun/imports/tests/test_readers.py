@@ -13,11 +13,12 @@ from jingzhun.imports.columns import cell_text
 from jingzhun.imports.tests.files import HEADER, household_rows
 
 
-def _workbook(path):  # type: ignore[no-untyped-def]
-    book = xlsxwriter.Workbook(str(path))
+def _workbook(path, *, inline_strings=False):  # type: ignore[no-untyped-def]
+    # constant_memory writes strings inline in the sheet (as large exports do); otherwise shared.
+    book = xlsxwriter.Workbook(str(path), {"constant_memory": inline_strings})
     sheet = book.add_worksheet()
     dates = book.add_format({"num_format": "yyyy-mm-dd"})
-    sheet.write_row(0, 0, [*HEADER, "出生日期", "是否现役军人"])
+    sheet.write_row(0, 0, [*HEADER, "出生日期", "是否现役军人", "备注"])
     rows = household_rows("HH0001") + household_rows("HH0002", surname="刘")
     for index, row in enumerate(rows, start=1):
         if index == 3:
@@ -33,6 +34,7 @@ def _workbook(path):  # type: ignore[no-untyped-def]
                 sheet.write_string(index, column, str(value))
         sheet.write_datetime(index, len(HEADER), dt.datetime(1970, 1, index), dates)  # noqa: DTZ001 (a calendar date)
         sheet.write_boolean(index, len(HEADER) + 1, index % 2 == 0)
+        sheet.write_string(index, len(HEADER) + 2, "回车\r控制\x01 _x0041_")  # stored escaped as _xHHHH_
     sheet.write_string(len(rows) + 3, 0, "尾注 note")  # something after a gap of empty rows
     book.close()
     return path
@@ -49,13 +51,15 @@ def _texts(rows):  # type: ignore[no-untyped-def]
     return out
 
 
-def test_streamed_and_calamine_xlsx_rows_are_the_same(tmp_path):
-    path = _workbook(tmp_path / "两种读法.xlsx")
+@pytest.mark.parametrize("inline_strings", [False, True])
+def test_streamed_and_calamine_xlsx_rows_are_the_same(tmp_path, inline_strings):
+    path = _workbook(tmp_path / "两种读法.xlsx", inline_strings=inline_strings)
     fast = _texts(readers._xlsx_rows_calamine(path))
     streamed = _texts(readers._xlsx_rows_streamed(path))
     assert streamed == fast
     assert fast[0][0] == 1 and fast[-1][1] == ["尾注 note"] and fast[-1][0] == 10
     assert "1970-01-02" in fast[2][1] and "8000.5" in fast[1][1]
+    assert "回车\r控制\x01 _x0041_" in streamed[1][1]
 
 
 def test_large_sheets_are_streamed(tmp_path, monkeypatch):

@@ -225,13 +225,19 @@ def test_other_users_batches_are_not_found(client, personas, media, tmp_path):
 
 def test_county_roles_that_read_the_audit_log_see_the_imports_of_their_villages(client, personas, media, tmp_path):
     client_for(client, personas.village_officer)
-    upload(client, write_xlsx(tmp_path / "村里的.xlsx", household_rows("HH0001")))
+    rows = household_rows("HH0001")
+    rows[0][6] = "户长"  # a problem: the batch has a report and a problem list
+    upload(client, write_xlsx(tmp_path / "村里的.xlsx", rows))
     batch = ImportBatch.objects.get()
+    assert client.get(f"/imports/{batch.pk}/report.xlsx").status_code == 200
+    assert "户长" in client.get(f"/imports/{batch.pk}/").content.decode()
     for persona in (personas.county_officer, personas.auditor):
         county = Client()
         county.force_login(persona)
         assert "村里的.xlsx" in county.get("/imports/").content.decode()
-        assert county.get(f"/imports/{batch.pk}/").status_code == 200
+        page = county.get(f"/imports/{batch.pk}/")
+        assert page.status_code == 200 and "户长" not in page.content.decode()  # the summary, not the rows
+        assert county.get(f"/imports/{batch.pk}/report.xlsx").status_code == 404
     county = Client()
     county.force_login(personas.county_officer)
     # The merge writes in the uploader's name: nobody else confirms it.
@@ -463,15 +469,21 @@ def test_old_uploads_and_reports_are_deleted_after_the_keep_period(client, perso
     old = ImportBatch.objects.get()
     assert old.report_path and len(stored_files(media)) == 2  # the upload and its report
     outside = write_csv(tmp_path / "命令行.csv", household_rows("HH0009"))  # a command-line import's own file
+    (media / "imports" / "manual").mkdir()
+    beside = write_csv(media / "imports" / "manual" / "手工.csv", household_rows("HH0008"))  # not an upload folder
+    ImportBatch.objects.create(uploaded_by=personas.village_officer, file_name="手工.csv", sha256="y",
+                               file_path=str(beside), status=ImportBatch.Status.DONE,
+                               finished_at=timezone.now() - timedelta(days=40))
     cli = ImportBatch.objects.create(uploaded_by=personas.village_officer, file_name="命令行.csv", sha256="x",
                                      file_path=str(outside), status=ImportBatch.Status.DONE)
     ImportBatch.objects.filter(pk__in=[old.pk, cli.pk]).update(finished_at=timezone.now() - timedelta(days=31))
     upload(client, write_xlsx(tmp_path / "new.xlsx", household_rows("HH0002")))  # every upload cleans up
     old.refresh_from_db()
     assert old.file_path == "" and old.report_path == ""
+    assert old.status == ImportBatch.Status.CANCELLED  # checked, never confirmed: cannot be any more
     assert client.get(f"/imports/{old.pk}/report.xlsx").status_code == 404
     assert client.get(f"/imports/{old.pk}/").status_code == 200  # the history stays
-    assert [p.name for p in stored_files(media)] == ["new.xlsx"]
+    assert sorted(p.name for p in stored_files(media)) == ["new.xlsx", "手工.csv"]
     assert outside.exists()
     call_command("clean_imports", "--days", "0", stdout=io.StringIO())
-    assert stored_files(media) == [] and outside.exists()
+    assert [p.name for p in stored_files(media)] == ["手工.csv"] and outside.exists()
