@@ -50,3 +50,14 @@ def page(chromium):  # type: ignore[no-untyped-def]
     tab = context.new_page()
     yield tab
     context.close()
+
+
+def log_in(page, live_server, username: str) -> None:  # type: ignore[no-untyped-def]
+    """Sign ``username`` (a persona, password ``personas.PASSWORD``) in through the login page."""
+    from jingzhun.testing.personas import PASSWORD
+
+    page.goto(f"{live_server.url}/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", PASSWORD)
+    page.click("button[type=submit].primary")
+    page.wait_for_url(f"{live_server.url}/")

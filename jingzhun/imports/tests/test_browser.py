@@ -17,7 +17,8 @@ from openpyxl import load_workbook
 from jingzhun.imports.models import ImportBatch
 from jingzhun.imports.tests.files import HEADER, household_rows, write_xlsx
 from jingzhun.registry.models import Household
-from jingzhun.testing.personas import PASSWORD, build_personas
+from jingzhun.testing.browser import log_in
+from jingzhun.testing.personas import build_personas
 from jingzhun.testing.reference import ensure_reference_data
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -31,14 +32,6 @@ def world(transactional_db, settings, tmp_path):
     ensure_reference_data()
     settings.MEDIA_ROOT = tmp_path / "media"
     return build_personas()
-
-
-def log_in(page, live_server, username: str) -> None:
-    page.goto(f"{live_server.url}/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", PASSWORD)
-    page.click("button[type=submit].primary")
-    page.wait_for_url(f"{live_server.url}/")
 
 
 def upload(page, live_server, path) -> int:  # type: ignore[no-untyped-def]
@@ -94,10 +87,9 @@ def test_upload_fix_the_report_and_import_again(page, live_server, world, tmp_pa
     assert time.monotonic() - started < 20
 
 
-def test_status_page_updates_itself_while_the_check_runs(page, live_server, world, settings, tmp_path):
+def test_status_page_updates_itself_while_the_check_runs(page, live_server, world):
     from jingzhun.imports.progress import write_progress
 
-    settings.MEDIA_ROOT = tmp_path / "media"
     log_in(page, live_server, world.village_officer.username)
     batch = ImportBatch.objects.create(uploaded_by=world.village_officer, file_name="大文件.csv",
                                        status=ImportBatch.Status.CHECKING)

@@ -13,7 +13,8 @@ import pytest
 
 from jingzhun.registry.models import Person
 from jingzhun.registry.tests.factories import member, register
-from jingzhun.testing.personas import PASSWORD, build_personas
+from jingzhun.testing.browser import log_in
+from jingzhun.testing.personas import build_personas
 from jingzhun.testing.reference import ensure_reference_data
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -27,14 +28,6 @@ def world(transactional_db):
     household = register(personas.village_officer, members=[
         member("head", "1", name="欧阳建国"), member("spouse", "2", name="李秀英")])
     return personas, household
-
-
-def log_in(page, live_server, username: str) -> None:
-    page.goto(f"{live_server.url}/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", PASSWORD)
-    page.click("button[type=submit].primary")
-    page.wait_for_url(f"{live_server.url}/")
 
 
 def test_search_open_edit_member_and_see_it_in_history(page, live_server, world):
