@@ -201,9 +201,9 @@ def audit_verify(*, batch_size: int = 5000) -> Iterator[tuple[int, ChainBreak | 
 
 
 
-def canonical_json(frame: Any, *, omit_when_null: tuple[str, ...] = ()) -> Any:
+def canonical_json(frame: Any, *, omit_when_null: str | None = None) -> Any:
     """Each row of a Polars frame as the canonical JSON text ``_canonical`` gives for the same row as a
-    dict (keys sorted at every depth, no spaces, non-ASCII as is), built column-wise. A column named in
+    dict (keys sorted at every depth, no spaces, non-ASCII as is), built column-wise. The column named
     ``omit_when_null`` is left out of the rows where it is null (rather than written as null)."""
     import polars as pl
 
@@ -219,13 +219,10 @@ def canonical_json(frame: Any, *, omit_when_null: tuple[str, ...] = ()) -> Any:
         return pl.struct([sorted_expr(pl.col(n), frame.schema[n]).alias(n) for n in sorted(names)]).struct.json_encode()
 
     everything = encoded(list(frame.columns))
-    if not omit_when_null:
+    if omit_when_null is None:
         return frame.select(everything).to_series()
-    without = encoded([c for c in frame.columns if c not in omit_when_null])
-    present = pl.all_horizontal([pl.col(c).is_not_null() for c in omit_when_null])
-    if len(omit_when_null) > 1:  # pragma: no cover - one optional key is all the callers need
-        raise NotImplementedError("one optional key at a time")
-    return frame.select(pl.when(present).then(everything).otherwise(without)).to_series()
+    without = encoded([c for c in frame.columns if c != omit_when_null])
+    return frame.select(pl.when(pl.col(omit_when_null).is_not_null()).then(everything).otherwise(without)).to_series()
 
 
 def _json_strings(values: Any) -> Any:
@@ -236,7 +233,7 @@ def _json_strings(values: Any) -> Any:
 
 
 def audit_record_many(*, actor: Any, action: str, target_type: str, targets: Any, afters: Any,
-                      omit_when_null: tuple[str, ...] = (), using: str = "default") -> int:
+                      omit_when_null: str | None = None, using: str = "default") -> int:
     """Append many events at once (bulk imports). ``targets`` is a Polars frame of ``target_id`` and
     ``area_code`` (strings), ``afters`` a frame of the payloads, one row per event and one column per
     key (see ``canonical_json`` for ``omit_when_null``). The chain is the same as ``audit_record``

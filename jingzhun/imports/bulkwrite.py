@@ -145,4 +145,4 @@ def _audit(actor: Any, households: pl.DataFrame, persons: pl.DataFrame, years: p
     )
     audit_record_many(actor=actor, action=HOUSEHOLD_IMPORTED, target_type="registry.household",
                       targets=table.select(pl.col("id").cast(pl.String).alias("target_id"), "area_code"),
-                      afters=afters, omit_when_null=("year",), using=using)
+                      afters=afters, omit_when_null="year", using=using)

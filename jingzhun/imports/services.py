@@ -274,7 +274,6 @@ def import_write(*, actor: Any, outcome: ImportOutcome, progress: Callable[[int]
             tick(0)
             writer.finish()  # can take a while after a large import: indexes are built again
             tick(0)
-            reset_sequences()
             audit_record(actor=actor, action=IMPORT_MERGED, target_type="imports.batch", target_id=batch.pk,
                          after={"created": writer.created, "updated": writer.updated, "unchanged": writer.unchanged,
                                 "rejected_households": len(checked.rejected_households)})
@@ -327,7 +326,7 @@ class _ChunkWriter:
         self.late: list[Problem] = []
         self.failed = ""
         self.problems_seen = 0
-        self.members_written = self.households_written = 0
+        self.members_written = 0
         self.merging = False  # a chunk had registered households: the registry indexes stay from then on
         self.members_before = approximate_rows(Person)
         self.events_before = approximate_rows(AuditEvent)
@@ -341,12 +340,12 @@ class _ChunkWriter:
         if self.all_or_nothing and (self.problems_seen or self.failed):
             return  # everything will be rolled back; keep checking only
         self.members_written += chunk.new_rows.height
-        self.households_written += chunk.new_rows["household_number"].n_unique()
+        households_written = self.created + chunk.new_rows["household_number"].n_unique()  # with this chunk
         minimum = settings.IMPORT_REBUILD_INDEXES_MIN_ROWS
         if minimum and not self.merging and not chunk.existing \
                 and worth_suspending(self.members_written, self.members_before, minimum=minimum):
             self.indexes.suspend()
-        if minimum and worth_suspending(self.households_written, self.events_before, minimum=minimum // 3):
+        if minimum and worth_suspending(households_written, self.events_before, minimum=minimum // 3):
             self.audit_indexes.suspend()
         if chunk.existing and self.indexes.active:
             # Registered households are merged through the services, whose lookups need the indexes.

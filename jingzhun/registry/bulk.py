@@ -297,26 +297,25 @@ class SuspendedIndexes:
         if not self.active:
             return
         connection = connections[self.using]
-        if connection.vendor == "sqlite":
-            with connection.cursor() as cursor:
+        with connection.cursor() as cursor:
+            if connection.vendor == "postgresql":
+                cursor.execute("SET LOCAL maintenance_work_mem = '256MB'")
+                _without_pending_checks(cursor, self.restore_sql)
+            else:
                 for statement in self.restore_sql:
                     cursor.execute(statement)
-                for model in self.models:
-                    cursor.execute(f'ANALYZE "{model._meta.db_table}"')
-            self.restore_sql, self.active = [], False
-            return
-        with connection.cursor() as cursor:
-            cursor.execute("SET LOCAL maintenance_work_mem = '256MB'")
-            _without_pending_checks(cursor, self.restore_sql)
             for model in self.models:
-                analyse_quickly(cursor, model._meta.db_table)
+                analyse_quickly(cursor, model._meta.db_table, vendor=connection.vendor)
         self.restore_sql, self.active = [], False
 
 
-def analyse_quickly(cursor: Any, table: str) -> None:
-    """ANALYZE ``table`` for fresh planner statistics, leaving out the columns whose statistics
-    target was raised (PostgreSQL): those make ANALYZE read the whole table (the member name's target
+def analyse_quickly(cursor: Any, table: str, *, vendor: str) -> None:
+    """ANALYZE ``table`` for fresh planner statistics, leaving out, on PostgreSQL, the columns whose
+    statistics target was raised: those make ANALYZE read the whole table (the member name's target
     is raised for searches), and autovacuum brings them up to date within a minute of the commit."""
+    if vendor != "postgresql":
+        cursor.execute(f'ANALYZE "{table}"')
+        return
     cursor.execute("SELECT attname FROM pg_attribute WHERE attrelid = %s::regclass AND attnum > 0 "
                    "AND NOT attisdropped AND (attstattarget IS NULL OR attstattarget < 0 OR attstattarget <= 100) "
                    "ORDER BY attnum", [table])
