@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "jingzhun.registry",
     "jingzhun.synthetic",
     "jingzhun.imports",
+    "jingzhun.workflow",
     "jingzhun.web",
 ]
 

@@ -8,5 +8,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", api.urls),
     path("imports/", include("jingzhun.imports.urls")),
+    path("procedures/", include("jingzhun.workflow.urls")),
+    path("notices/", include("jingzhun.workflow.public_urls")),
     path("", include("jingzhun.web.urls")),
 ]

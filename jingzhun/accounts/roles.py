@@ -13,6 +13,9 @@ class Role(models.TextChoices):
     TOWNSHIP_REVIEWER = "township_reviewer", _("Township reviewer")
     COUNTY_OFFICER = "county_officer", _("County officer")
     COUNTY_ADMIN = "county_admin", _("County administrator")
+    FIRST_SECRETARY = "first_secretary", _("First secretary (resident)")
+    CITY_OFFICER = "city_officer", _("City officer")
+    PROVINCE_OFFICER = "province_officer", _("Province officer")
     CADRE = "cadre", _("Assistance cadre")
     EVALUATOR = "evaluator", _("Third-party evaluator")
     AUDITOR = "auditor", _("Auditor (read-only)")
@@ -36,6 +39,9 @@ ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
     Role.COUNTY_ADMIN: frozenset(
         {C.REGISTRY_VIEW, C.REGISTRY_EDIT, C.SENSITIVE_VIEW, C.EXPORT, C.AUDIT_VIEW, C.USERS_MANAGE, C.POLICY_MANAGE}
     ),
+    Role.FIRST_SECRETARY: frozenset({C.REGISTRY_VIEW, C.SENSITIVE_VIEW}),
+    Role.CITY_OFFICER: frozenset({C.REGISTRY_VIEW, C.EXPORT, C.AUDIT_VIEW}),
+    Role.PROVINCE_OFFICER: frozenset({C.REGISTRY_VIEW, C.EXPORT, C.AUDIT_VIEW}),
     Role.CADRE: frozenset({C.REGISTRY_VIEW}),
     Role.EVALUATOR: frozenset({C.REGISTRY_VIEW, C.EXPORT}),
     Role.AUDITOR: frozenset({C.REGISTRY_VIEW, C.SENSITIVE_VIEW, C.AUDIT_VIEW, C.EXPORT}),

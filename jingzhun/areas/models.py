@@ -41,3 +41,27 @@ class Area(models.Model):
     @property
     def code_range(self) -> tuple[str, str]:
         return codes.code_range(self.code)
+
+
+class AreaYear(models.Model):
+    """A poor village's or county's standing in one year (贫困村/贫困县, 出列/摘帽), set by the exit
+    procedures of ``workflow``."""
+
+    class Standing(models.TextChoices):
+        POOR = "poor", _("Poor village or county")
+        EXITED = "exited", _("Exited")
+
+    area = models.ForeignKey(Area, verbose_name=_("area"), on_delete=models.PROTECT, related_name="years")
+    year = models.PositiveSmallIntegerField(_("year"))
+    standing = models.CharField(_("standing"), max_length=8, choices=Standing.choices)
+    exit_year = models.PositiveSmallIntegerField(_("exit year"), null=True, blank=True)
+    decided_on = models.DateField(_("decided on"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("area year")
+        verbose_name_plural = _("area years")
+        ordering = ["area_id", "-year"]
+        constraints = [models.UniqueConstraint(fields=["area", "year"], name="areayear_unique_year")]
+
+    def __str__(self) -> str:
+        return f"{self.area_id} {self.year} {self.standing}"

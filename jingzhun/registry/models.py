@@ -188,6 +188,10 @@ class HouseholdYear(TimeStampedModel):
     distance_to_road_km = models.DecimalField(_("distance to main village road (km)"), max_digits=6, decimal_places=2, null=True, blank=True)
     road_type = models.CharField(_("access road"), max_length=20, blank=True)
     fuel_type = models.CharField(_("main fuel"), max_length=20, blank=True)
+    dibao_since = models.DateField(_("minimum living guarantee from (month)"), null=True, blank=True)
+    # Set when a procedure (identification, exit, monitoring…) decided this year's status: further
+    # edits go through the data-change procedure (workflow), not the edit form.
+    locked = models.BooleanField(_("locked by an approved procedure"), default=False)
     version = models.PositiveIntegerField(_("version"), default=1)
 
     class Meta:
@@ -256,12 +260,15 @@ class StatusEvent(models.Model):
         MONITORED = "monitored", _("Identified for monitoring")
         RISK_ELIMINATED = "risk_eliminated", _("Risk eliminated")
         REMOVED = "removed", _("Removed as wrongly registered")
+        RISK_ELIMINATION_ROLLED_BACK = "elimination_rolled_back", _("Risk elimination rolled back")
+        DIBAO_GRANTED = "dibao_granted", _("Minimum living guarantee granted")
+        DATA_CHANGED = "data_changed", _("Locked record changed after approval")
         MEMBER_ADDED = "member_added", _("Member added")
         MEMBER_LEFT = "member_left", _("Member left")
         REGISTERED = "registered", _("Registered")
 
     household = models.ForeignKey(Household, verbose_name=_("household"), on_delete=models.PROTECT, related_name="events")
-    kind = models.CharField(_("event"), max_length=20, choices=Kind.choices)
+    kind = models.CharField(_("event"), max_length=24, choices=Kind.choices)
     year = models.PositiveSmallIntegerField(_("year"))
     occurred_on = models.DateField(_("date"))
     note = models.CharField(_("note"), max_length=200, blank=True)

@@ -34,6 +34,8 @@ HOUSEHOLD_UPDATED = register_action("registry.household.updated", _("Household u
 PERSON_ADDED = register_action("registry.person.added", _("Member added"))
 PERSON_UPDATED = register_action("registry.person.updated", _("Member updated"))
 HOUSEHOLD_YEAR_SAVED = register_action("registry.household_year.saved", _("Yearly record saved"))
+HOUSEHOLD_YEAR_DECIDED = register_action("registry.household_year.decided",
+                                        _("Yearly status set by an approved procedure"))
 PERSON_YEAR_SAVED = register_action("registry.person_year.saved", _("Member's yearly record saved"))
 
 HOUSEHOLD_FIELDS = (
@@ -48,7 +50,7 @@ PERSON_FIELDS = (
 HOUSEHOLD_YEAR_FIELDS = tuple(
     f.name for f in HouseholdYear._meta.get_fields()
     if getattr(f, "concrete", False) and f.name not in (
-        "id", "household", "year", "version", "created_at", "updated_at",
+        "id", "household", "year", "version", "created_at", "updated_at", "locked", "dibao_since",
         "transfer_income", "total_income", "net_income", "per_capita_net_income",
     )
 )
@@ -336,26 +338,32 @@ def person_update(*, actor: Any, person_id: int, expected_version: int, changes:
 
 
 def _household_year_write(*, actor: Any, household: Household, year: int, cleaned: Mapping[str, Any],
-                          existing: HouseholdYear | None) -> HouseholdYear:
+                          existing: HouseholdYear | None, action: str = HOUSEHOLD_YEAR_SAVED,
+                          event_kind: str | None = None, event_note: str = "", extra: Mapping[str, Any] | None = None,
+                          lock: bool = False, occurred_on: dt.date | None = None) -> HouseholdYear:
     values = {k: cleaned[k] for k in HOUSEHOLD_YEAR_FIELDS if k in cleaned}
     record = existing or HouseholdYear(household=household, year=year)
     before = _snapshot(record, HOUSEHOLD_YEAR_FIELDS) if existing else {}
     old_status = existing.status if existing else None
-    for k, v in values.items():
+    for k, v in {**values, **(extra or {})}.items():
         setattr(record, k, v)
     persons = record.size_end or household.member_count or Person.objects.filter(household=household, status="active").count()
     for k, v in derive_income({k: getattr(record, k) for k in INCOME_ITEMS}, persons).items():
         setattr(record, k, v)
     if existing:
         record.version = existing.version + 1
+    record.locked = record.locked or lock
     record.save()
-    if record.status != old_status and record.status in STATUS_EVENT_FOR:
-        StatusEvent.objects.create(household=household, kind=STATUS_EVENT_FOR[record.status], year=year,
-                                   occurred_on=timezone.localdate())
+    kind = event_kind or (STATUS_EVENT_FOR.get(record.status) if record.status != old_status else None)
+    if kind:
+        StatusEvent.objects.create(household=household, kind=kind, year=year,
+                                   occurred_on=occurred_on or timezone.localdate(), note=event_note[:200])
     old, new = _diff(before, _snapshot(record, HOUSEHOLD_YEAR_FIELDS))
-    audit_record(actor=actor, action=HOUSEHOLD_YEAR_SAVED, target_type="registry.household", target_id=household.pk,
+    extra_after = {k: getattr(record, k) for k in (extra or {})}
+    audit_record(actor=actor, action=action, target_type="registry.household", target_id=household.pk,
                  area_code=household.area_id, before={"year": year, **old} if existing else None,
-                 after={"year": year, **new, "per_capita_net_income": record.per_capita_net_income,
+                 after={"year": year, **new, **extra_after, "per_capita_net_income": record.per_capita_net_income,
+                        **({"locked": True, "note": event_note} if lock else {}),
                         "_household_version": household.version})
     return record
 
@@ -366,6 +374,12 @@ def household_year_save(*, actor: Any, household_id: int, year: int, expected_ve
     """Create or update the household's record for ``year``; income totals are derived here."""
     household = _household_for_edit(actor, household_id)
     existing = HouseholdYear.objects.filter(household=household, year=year).first()
+    if existing is not None and existing.locked:
+        raise ValidationFailed(
+            _("This year's record was decided by an approved procedure and is locked. Submit a data-change "
+              "request (数据变更审批) to correct it."),
+            code="locked",
+        )
     unknown = [k for k in data if k not in HOUSEHOLD_YEAR_FIELDS]
     merged = {**(_snapshot(existing, HOUSEHOLD_YEAR_FIELDS) if existing else {}), **data, "year": year}
     problems, cleaned = validation.check_household_year(merged)
@@ -403,3 +417,30 @@ def person_year_save(*, actor: Any, person_id: int, year: int, expected_version:
                  area_code=household.area_id, before={"person_id": person.pk, "year": year, **old} if before else None,
                  after={"person_id": person.pk, "year": year, **new, "_household_version": version})
     return record
+
+
+@transaction.atomic
+def household_year_apply_decision(*, actor: Any, household_id: int, year: int, changes: Mapping[str, Any],
+                                  event_kind: str | None, occurred_on: dt.date, note: str,
+                                  extra: Mapping[str, Any] | None = None) -> HouseholdYear:
+    """Write the result of a completed procedure into the household's record for ``year`` and lock it.
+
+    Called by ``workflow`` once a procedure's last step is approved (that service has checked the
+    actor's role and area at every step). ``changes`` are yearly fields, validated like any edit;
+    ``extra`` sets fields the edit form does not offer (``dibao_since``). Writes one status event
+    (``event_kind``) and one audit entry; the record is created when the year has none yet.
+    """
+    household = Household.objects.select_related("area").filter(pk=household_id).first()
+    if household is None:
+        raise NotFound()
+    existing = HouseholdYear.objects.filter(household=household, year=year).first()
+    unknown = [k for k in changes if k not in HOUSEHOLD_YEAR_FIELDS]
+    merged = {**(_snapshot(existing, HOUSEHOLD_YEAR_FIELDS) if existing else {}), **changes, "year": year}
+    problems, cleaned = validation.check_household_year(merged)
+    problems += [issue(k, "unknown_field", _("This field cannot be changed here.")) for k in unknown]
+    if problems:
+        raise ValidationFailed(issues=problems)
+    _bump_household(household, None)
+    return _household_year_write(actor=actor, household=household, year=year, cleaned=cleaned, existing=existing,
+                                 action=HOUSEHOLD_YEAR_DECIDED, event_kind=event_kind, event_note=note, extra=extra,
+                                 lock=True, occurred_on=occurred_on)

@@ -15,6 +15,8 @@ from jingzhun.accounts.roles import Role
 from jingzhun.accounts.services import user_create
 from jingzhun.areas.models import Area, AreaLevel
 
+PROVINCE = "440000000000"
+CITY = "441400000000"
 COUNTY = "441426000000"
 TOWNSHIP = "441426100000"
 TOWNSHIP_2 = "441426101000"
@@ -52,6 +54,9 @@ class Personas:
     evaluator: Any
     cadre: Any
     auditor: Any
+    first_secretary: Any
+    city_officer: Any
+    province_officer: Any
 
 
 def build_personas() -> Personas:
@@ -71,4 +76,7 @@ def build_personas() -> Personas:
         evaluator=make("evaluator", Role.EVALUATOR, [COUNTY]),
         cadre=make("cadre", Role.CADRE, [VILLAGE_A]),
         auditor=make("auditor", Role.AUDITOR, [COUNTY]),
+        first_secretary=make("secretary_a", Role.FIRST_SECRETARY, [VILLAGE_A]),
+        city_officer=make("city", Role.CITY_OFFICER, [CITY]),
+        province_officer=make("province", Role.PROVINCE_OFFICER, [PROVINCE]),
     )

@@ -63,6 +63,8 @@ from jingzhun.web.forms import (
     SearchForm,
     apply_issues,
 )
+from jingzhun.workflow import services as workflow_services
+from jingzhun.workflow.selectors import household_cases
 
 PAGE_SIZE = 20
 SEARCH_CAP = 1000
@@ -299,6 +301,7 @@ def household_view(request: HttpRequest, pk: int) -> HttpResponse:
         "history": presenters.history_entries(user, history, _member_names(household)),
         "can_edit": can(user, Capability.REGISTRY_EDIT),
         "this_year": timezone.localdate().year,
+        "cases": household_cases(actor=user, household_id=household.pk),
     })
 
 
@@ -529,16 +532,30 @@ def year_edit(request: HttpRequest, pk: int, year: int) -> HttpResponse:
         fresh = household_detail(actor=request.user, pk=household.pk)
         return _values(next((y for y in fresh.year_list if y.year == year), None), services.HOUSEHOLD_YEAR_FIELDS)
 
-    def saved(_record: Any) -> HttpResponse:
+    # A year decided by an approved procedure is locked: saving submits a data-change request instead.
+    locked = existing is not None and existing.locked
+
+    def saved(result: Any) -> HttpResponse:
+        if locked:
+            messages.success(request, _("The change was submitted for approval (数据变更审批); it is written once the "
+                                        "county approves it."))
+            return redirect("workflow:case", pk=result.pk)
         messages.success(request, _("Yearly record %(year)s saved.") % {"year": year})
         return redirect(reverse("web:household_detail", kwargs={"pk": household.pk}) + f"#year-{year}")
+
+    def save(form: Any) -> Any:
+        if locked:
+            changes = json.loads(json.dumps(form.edited_data(), cls=DjangoJSONEncoder))
+            return workflow_services.cases_start(actor=request.user, procedure_key="data_change", year=year,
+                                                 household_ids=[household.pk],
+                                                 params={"target_year": year, "changes": changes})[0]
+        return services.household_year_save(actor=request.user, household_id=household.pk, year=year,
+                                            expected_version=form.cleaned_data["version"], data=form.edited_data())
 
     if request.method == "POST":
         outcome = _versioned_save(
             request, HouseholdYearForm(request.POST), household=household, current_values=current, success=saved,
-            save=lambda form: services.household_year_save(
-                actor=request.user, household_id=household.pk, year=year,
-                expected_version=form.cleaned_data["version"], data=form.edited_data()),
+            save=save,
         )
         if isinstance(outcome, HttpResponse):
             return outcome
@@ -555,5 +572,5 @@ def year_edit(request: HttpRequest, pk: int, year: int) -> HttpResponse:
     return render(request, "web/year_form.html", {
         "household": household, "form": form, "year": year, "existing": existing,
         "existing_view": presenters.year_view(request.user, existing) if existing else None,
-        "has_errors": status == 422, **extra,
+        "has_errors": status == 422, "locked": locked, **extra,
     }, status=status)

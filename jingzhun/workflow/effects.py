@@ -1,0 +1,217 @@
+"""What a procedure requires of its subject before it starts, and what completing it changes.
+
+Effects write through the registry's and the areas' services (``household_year_apply_decision``,
+``area_year_apply_decision``), so every result is validated, locked, logged as a status event and
+audited like any other change.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from dateutil.relativedelta import relativedelta
+from django.utils.translation import gettext_lazy as _
+
+from jingzhun.areas import codes
+from jingzhun.areas.services import area_year_apply_decision
+from jingzhun.core.exceptions import FieldIssue, NotFound, issue
+from jingzhun.policy.models import ParameterKind
+from jingzhun.policy.selectors import policy_value
+from jingzhun.registry import validation
+from jingzhun.registry.models import CodeItem, HouseholdYear, PersonYear, StatusEvent
+from jingzhun.registry.services import HOUSEHOLD_YEAR_FIELDS, household_year_apply_decision
+from jingzhun.workflow.models import Case, Effect, Procedure
+
+NO_LABOUR = ("lost", "none")
+POOR_NOW = ("poor", "pre_exit", "returned")
+
+# What the notice says is proposed (the notice is a Chinese public document).
+PROPOSAL_TEXT = {
+    Effect.IDENTIFY: "拟识别为贫困户",
+    Effect.EXIT: "拟退出（标注脱贫）",
+    Effect.VILLAGE_EXIT: "拟退出贫困村",
+    Effect.COUNTY_EXIT: "拟退出贫困县",
+    Effect.MONITOR: "拟纳入防止返贫监测对象",
+    Effect.ELIMINATE_RISK: "拟标注风险消除",
+    Effect.DIBAO: "拟纳入农村最低生活保障",
+    Effect.DATA_CHANGE: "数据变更",
+}
+DEFAULT_REASON = {
+    Effect.IDENTIFY: "经民主评议和核实，符合识别标准",
+    Effect.EXIT: "人均纯收入稳定超过当年标准，两不愁三保障有保障",
+    Effect.VILLAGE_EXIT: "贫困发生率降至退出标准以下",
+    Effect.COUNTY_EXIT: "贫困发生率降至退出标准以下",
+    Effect.MONITOR: "经核查存在返贫致贫风险",
+    Effect.ELIMINATE_RISK: "收入持续稳定，风险已稳定消除",
+    Effect.DIBAO: "家庭人均收入低于当地低保标准",
+    Effect.DATA_CHANGE: "",
+}
+
+
+def _code_ok(list_key: str, code: Any) -> bool:
+    return bool(code) and CodeItem.objects.filter(code_list_id=list_key, code=str(code), active=True).exists()
+
+
+def _year_record(household_id: int, year: int) -> HouseholdYear | None:
+    return HouseholdYear.objects.filter(household_id=household_id, year=year).first()
+
+
+def _latest_record(household_id: int, year: int) -> HouseholdYear | None:
+    return HouseholdYear.objects.filter(household_id=household_id, year__lte=year).order_by("-year").first()
+
+
+def _whole_household_without_labour(household_id: int, year: int, record: HouseholdYear | None) -> bool:
+    if record is not None and record.no_labour_guaranteed:
+        return True
+    abilities = list(PersonYear.objects.filter(person__household_id=household_id, person__status="active", year=year)
+                     .values_list("labour_ability", flat=True))
+    return bool(abilities) and all(a in NO_LABOUR for a in abilities)
+
+
+def start_problems(*, procedure: Procedure, subject: Any, year: int, params: dict[str, Any], today: dt.date,
+                   prefix: str) -> list[FieldIssue]:
+    """Why ``subject`` (a Household, or an Area for village and county exits) cannot enter
+    ``procedure`` for ``year``; empty when it can. ``params`` are the case's parameters."""
+    effect = procedure.effect
+    if effect == Effect.VILLAGE_EXIT:
+        return [] if codes.level_of(subject.code) == codes.VILLAGE else [
+            issue(prefix, "not_village", _("A village exit is started for a village."))]
+    if effect == Effect.COUNTY_EXIT:
+        return [] if codes.level_of(subject.code) == codes.COUNTY else [
+            issue(prefix, "not_county", _("A county exit is started for a county."))]
+    record = _year_record(subject.pk, year)
+    status = record.status if record else ""
+    problems: list[FieldIssue] = []
+    if effect == Effect.IDENTIFY:
+        if status in POOR_NOW:
+            problems.append(issue(prefix, "already_poor", _("%(name)s is already registered as poor for %(year)s."),
+                                  name=subject.head_name, year=year))
+        latest = record or _latest_record(subject.pk, year)
+        if not (params.get("main_cause") or (latest and latest.main_cause)):
+            problems.append(issue(f"{prefix}.main_cause", "required",
+                                  _("Give the main cause of poverty of %(name)s."), name=subject.head_name))
+        elif params.get("main_cause") and not _code_ok("poverty_cause", params["main_cause"]):
+            problems.append(issue(f"{prefix}.main_cause", "unknown_code", _("Unknown cause of poverty.")))
+    elif effect == Effect.EXIT:
+        if status not in POOR_NOW:
+            problems.append(issue(prefix, "not_poor", _("%(name)s is not registered as poor for %(year)s."),
+                                  name=subject.head_name, year=year))
+        elif year in (record.identification_year, record.returned_year):
+            problems.append(issue(prefix, "new_this_year",
+                                  _("%(name)s was identified or returned to poverty in %(year)s and cannot exit in the "
+                                    "same year."), name=subject.head_name, year=year))
+    elif effect == Effect.MONITOR:
+        if status == "monitored":
+            problems.append(issue(prefix, "already_monitored", _("%(name)s is already monitored for %(year)s."),
+                                  name=subject.head_name, year=year))
+        if not _code_ok("monitoring_type", params.get("monitoring_type")):
+            problems.append(issue(f"{prefix}.monitoring_type", "required", _("Choose the monitoring type.")))
+        for risk in params.get("risks") or []:
+            if not _code_ok("risk_type", risk):
+                problems.append(issue(f"{prefix}.risks", "unknown_code", _("Unknown risk type %(code)s."), code=risk))
+    elif effect == Effect.ELIMINATE_RISK:
+        problems += _elimination_problems(subject, year, record, params, today, prefix)
+    elif effect == Effect.DATA_CHANGE:
+        problems += _change_problems(subject, params, prefix)
+    return problems
+
+
+def _elimination_problems(subject: Any, year: int, record: HouseholdYear | None, params: dict[str, Any],
+                          today: dt.date, prefix: str) -> list[FieldIssue]:
+    problems: list[FieldIssue] = []
+    if record is None or record.status != "monitored":
+        return [issue(prefix, "not_monitored", _("%(name)s is not a monitored household in %(year)s."),
+                      name=subject.head_name, year=year)]
+    months = int(policy_value(kind=ParameterKind.RISK_ELIMINATION_MIN_MONTHS, year=year, area_code=subject.area_id))
+    since = record.monitoring_since
+    if since is None or since + relativedelta(months=months) > today:
+        problems.append(issue(prefix, "too_soon",
+                              _("%(name)s has been monitored for less than %(months)s months (since %(since)s)."),
+                              name=subject.head_name, months=months, since=since or "—"))
+    if not [m for m in params.get("measures") or [] if str(m).strip()]:
+        problems.append(issue(f"{prefix}.measures", "no_measure",
+                              _("Name at least one assistance measure that was applied to %(name)s."),
+                              name=subject.head_name))
+    if not _code_ok("elimination_method", params.get("method")):
+        problems.append(issue(f"{prefix}.method", "required", _("Choose how the risk was eliminated.")))
+    if _whole_household_without_labour(subject.pk, year, record):
+        problems.append(issue(prefix, "no_labour",
+                              _("No member of %(name)s's household can work: its risk is not marked as eliminated "
+                                "(the household stays under guaranteed assistance)."), name=subject.head_name))
+    return problems
+
+
+def _change_problems(subject: Any, params: dict[str, Any], prefix: str) -> list[FieldIssue]:
+    year = params.get("target_year")
+    changes = params.get("changes") or {}
+    record = _year_record(subject.pk, int(year)) if str(year or "").isdigit() else None
+    if record is None:
+        return [issue(f"{prefix}.target_year", "no_record", _("There is no yearly record of %(year)s to change."),
+                      year=year or "—")]
+    if not record.locked:
+        return [issue(f"{prefix}.target_year", "not_locked",
+                      _("The record of %(year)s is not locked: edit it directly."), year=year)]
+    unknown = [k for k in changes if k not in HOUSEHOLD_YEAR_FIELDS]
+    if not changes or unknown:
+        return [issue(f"{prefix}.changes", "unknown_field", _("Name the fields to change (unknown: %(names)s)."),
+                      names=", ".join(unknown) or "—")]
+    merged = {**{k: getattr(record, k) for k in HOUSEHOLD_YEAR_FIELDS}, **changes, "year": record.year}
+    found, _cleaned = validation.check_household_year(merged, prefix=f"{prefix}.changes.")
+    return found
+
+
+def _household_changes(case: Case, today: dt.date) -> tuple[dict[str, Any], dict[str, Any], str]:
+    effect, year, params = case.procedure.effect, case.year, case.params
+    latest = _latest_record(case.household_id, year)
+    if effect == Effect.IDENTIFY:
+        changes = {"status": "poor", "identification_year": year,
+                   "identification_standard": params.get("standard") or "1"}
+        if params.get("main_cause"):
+            changes["main_cause"] = params["main_cause"]
+        elif latest and latest.main_cause and not _year_record(case.household_id, year):
+            changes["main_cause"] = latest.main_cause
+        return changes, {}, StatusEvent.Kind.IDENTIFIED
+    if effect == Effect.EXIT:
+        return {"status": "exited", "exit_year": year}, {}, StatusEvent.Kind.EXITED
+    if effect == Effect.MONITOR:
+        return ({"status": "monitored", "monitoring_type": params["monitoring_type"],
+                 "monitoring_since": case.clue_on or today, "risks": list(params.get("risks") or [])},
+                {}, StatusEvent.Kind.MONITORED)
+    if effect == Effect.ELIMINATE_RISK:
+        return ({"status": "risk_eliminated", "elimination_method": params["method"], "risk_eliminated_on": today},
+                {}, StatusEvent.Kind.RISK_ELIMINATED)
+    if effect == Effect.DIBAO:
+        first_of_next_month = (today.replace(day=1) + relativedelta(months=1))
+        return {}, {"dibao_since": first_of_next_month}, StatusEvent.Kind.DIBAO_GRANTED
+    raise ValueError(effect)
+
+
+def apply(case: Case, *, actor: Any, today: dt.date) -> None:
+    """Write the result of the completed ``case`` (status for the year, event log, lock)."""
+    effect = case.procedure.effect
+    note = f"{case.procedure.name_zh} #{case.pk}"
+    if effect in (Effect.VILLAGE_EXIT, Effect.COUNTY_EXIT):
+        area_year_apply_decision(actor=actor, area_code=case.area_id, year=case.year, standing="exited",
+                                 exit_year=case.year, decided_on=today, note=note)
+        return
+    if effect == Effect.DATA_CHANGE:
+        household_year_apply_decision(actor=actor, household_id=case.household_id,
+                                      year=int(case.params["target_year"]), changes=case.params["changes"],
+                                      event_kind=StatusEvent.Kind.DATA_CHANGED, occurred_on=today, note=note)
+        return
+    changes, extra, kind = _household_changes(case, today)
+    household_year_apply_decision(actor=actor, household_id=case.household_id, year=case.year, changes=changes,
+                                  event_kind=kind, occurred_on=today, note=note, extra=extra)
+
+
+def roll_back(case: Case, *, actor: Any, today: dt.date, reason: str) -> None:
+    """Undo a risk elimination (风险消除回退): the household is monitored again for the year."""
+    if case.procedure.effect != Effect.ELIMINATE_RISK:
+        raise NotFound()
+    household_year_apply_decision(
+        actor=actor, household_id=case.household_id, year=case.year,
+        changes={"status": "monitored", "elimination_method": "", "risk_eliminated_on": None},
+        event_kind=StatusEvent.Kind.RISK_ELIMINATION_ROLLED_BACK, occurred_on=today,
+        note=f"{case.procedure.name_zh} #{case.pk}: {reason}",
+    )

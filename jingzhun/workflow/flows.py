@@ -1,0 +1,91 @@
+"""The moves a case may make, as plain data and pure functions (no Django, no database).
+
+A case stands at one step. What may happen there depends on the step's kind:
+
+* application, review, confirmation — the acting role may *approve* (go to the next step, or
+  complete the case after the last one), *return* it to an earlier step, *reject* it, or
+  *withdraw* it (the household no longer asks); each but approve needs a reason.
+* notice (公示) — nobody acts on the case directly: it is put on a notice, and moves on only when
+  that notice is closed after its end with every objection resolved, or goes back when an
+  objection against it is upheld.
+* announcement (公告) — the case moves on when the announcement is posted.
+
+``services`` asks these functions and refuses what they refuse; the property-based test checks
+the decision log against the same rules.
+"""
+
+from __future__ import annotations
+
+from jingzhun.areas import codes
+
+APPROVE, RETURN, REJECT, WITHDRAW = "approve", "return", "reject", "withdraw"
+DIRECT_ACTIONS = (APPROVE, RETURN, REJECT, WITHDRAW)
+ACTING_KINDS = ("application", "review", "confirmation")
+NOTICE_KINDS = ("notice", "announcement")
+NEEDS_REASON = (RETURN, REJECT, WITHDRAW)
+
+# Step level → area level whose officers act (组 is acted for by the village).
+LEVEL_DEPTH = {"group": codes.VILLAGE, "village": codes.VILLAGE, "township": codes.TOWNSHIP,
+               "county": codes.COUNTY, "city": codes.CITY, "province": codes.PROVINCE}
+
+
+def may_act_directly(step_kind: str, action: str) -> bool:
+    """Whether ``action`` may be taken on a case standing at a step of ``step_kind``."""
+    return step_kind in ACTING_KINDS and action in DIRECT_ACTIONS
+
+
+def area_at_level(area_code: str, level: str) -> str:
+    """The code of the area at ``level`` that contains ``area_code`` (its village, township, county…).
+
+    A case whose own area is above ``level`` (a county case at a village step) has no such area:
+    its own code is returned, and scope checks then require the actor to cover the whole area.
+    """
+    depth = LEVEL_DEPTH[level]
+    own = codes.level_of(area_code)
+    if own <= depth:
+        return area_code
+    return area_code[: codes.LEVEL_PREFIX_LENGTH[depth]].ljust(12, "0")
+
+
+def valid_return_target(current: int, target: int) -> bool:
+    """A case goes back to an earlier step only (the first step is the application itself)."""
+    return 1 <= target < current
+
+
+def batch_ready(step_position: int, open_positions: list[int]) -> bool:
+    """A level acts on a batch only when every open case of the batch has reached its step."""
+    return all(position >= step_position for position in open_positions)
+
+
+STEP_KINDS = ("application", "review", "confirmation", "notice", "announcement")
+
+
+def definition_problems(steps: list[dict], *, roles: set[str], evidence_kinds: set[str]) -> list[str]:
+    """What is wrong with an ordered list of step definitions (dicts with the Step fields), as
+    short English sentences for the administrator; empty when the procedure can run."""
+    problems = []
+    ordered = sorted(steps, key=lambda s: s.get("position") or 0)
+    positions = [s.get("position") for s in ordered]
+    if positions != list(range(1, len(ordered) + 1)):
+        problems.append("Steps must be numbered 1, 2, 3… without gaps.")
+    if not ordered or ordered[0].get("kind") != "application":
+        problems.append("The first step must be the application (申请/提出), where a case starts.")
+    for step in ordered:
+        where = f"Step {step.get('position')}"
+        if step.get("kind") not in STEP_KINDS:
+            problems.append(f"{where}: unknown kind.")
+        if step.get("kind") == "application" and step is not ordered[0]:
+            problems.append(f"{where}: only the first step is an application.")
+        if step.get("level") not in LEVEL_DEPTH:
+            problems.append(f"{where}: unknown level.")
+        if step.get("role") not in roles:
+            problems.append(f"{where}: unknown role {step.get('role')!r}.")
+        if step.get("kind") == "notice" and not (step.get("notice_days") or step.get("notice_days_param")):
+            problems.append(f"{where}: a notice needs its number of days (or a policy parameter).")
+        unknown = [k for k in step.get("evidence") or [] if k not in evidence_kinds]
+        if unknown:
+            problems.append(f"{where}: unknown evidence {', '.join(unknown)}.")
+        back = step.get("return_to")
+        if back is not None and not valid_return_target(step.get("position") or 0, back):
+            problems.append(f"{where}: an objection can only send a case back to an earlier step.")
+    return problems
