@@ -17,6 +17,8 @@ from jingzhun.api.schemas import ErrorOut
 from jingzhun.areas.api import router as areas_router
 from jingzhun.core.exceptions import NotFound
 from jingzhun.registry.api import households, members
+from jingzhun.workflow.api import cases as cases_router
+from jingzhun.workflow.api import notices as notices_router
 
 
 class Utf8JSONRenderer(JSONRenderer):
@@ -73,6 +75,8 @@ api.add_router("/auth", auth_router)
 api.add_router("/areas", areas_router)
 api.add_router("/households", households)
 api.add_router("/members", members)
+api.add_router("/cases", cases_router)
+api.add_router("/notices", notices_router)
 
 fallback = Router()
 

@@ -62,6 +62,7 @@ def build_demo(*, persons: int = 20_000, seed: int = DEMO_SEED, progress: Any = 
             created = counts["persons"]
     logins = _ensure_accounts()
     examples = _register_examples()
+    _start_demo_procedures()
     return {"persons_created": created, "examples_created": examples, "logins": logins, "password": DEMO_PASSWORD,
             "households": _demo_households().count()}
 
@@ -93,6 +94,7 @@ def _ensure_accounts() -> list[DemoLogin]:
         ("county_officer", Role.COUNTY_OFFICER, county, f"{county.name}业务员", False),
         ("township_reviewer", Role.TOWNSHIP_REVIEWER, township, f"{township.name}审核员", False),
         ("village_officer", Role.VILLAGE_OFFICER, village, f"{village.name}信息员", False),
+        ("first_secretary", Role.FIRST_SECRETARY, village, f"{village.name}第一书记", False),
         ("cadre", Role.CADRE, village, "帮扶责任人", False),
         ("evaluator", Role.EVALUATOR, county, "第三方评估人员", False),
         ("auditor", Role.AUDITOR, county, "审计人员", False),
@@ -165,3 +167,38 @@ def _register_examples() -> int:
                            members=example["members"], year=DEMO_YEAR, year_data=example["year_data"])
         created += 1
     return created
+
+
+def _start_demo_procedures() -> None:
+    """Give the demo village's queue something to show, once: twelve households submitted for
+    identification with the village notice posted, and a monitoring case past its 15-day limit."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from jingzhun.core import clock
+    from jingzhun.registry.models import HouseholdYear
+    from jingzhun.workflow import services as workflow
+    from jingzhun.workflow.models import Case
+
+    officer = User.objects.get(username="village_officer")
+    village = officer.scope.get()
+    if Case.objects.filter(area_id=village.code).exists():
+        return
+    rows = list(HouseholdYear.objects.filter(household__area_id=village.code, year=DEMO_YEAR, status="general")
+                .order_by("household__household_number").values_list("household_id", "main_cause")[:13])
+    if len(rows) < 2:
+        return
+    general = [household_id for household_id, _cause in rows]
+    today = clock.today()
+    cases = workflow.cases_start(actor=officer, procedure_key="identification_2014", year=DEMO_YEAR,
+                                 household_ids=general[:-1], today=today,
+                                 params_by_subject={h: {"main_cause": cause or "9"} for h, cause in rows})
+    ids = [c.pk for c in cases]
+    minutes = SimpleUploadedFile("村民代表大会评议记录.txt", "演示：村民代表大会民主评议记录。".encode())
+    workflow.cases_act(actor=officer, case_ids=ids, action="approve", at_position=2, today=today,
+                       comment="村民代表大会评议通过", evidence=[("minutes", minutes)])
+    workflow.cases_act(actor=officer, case_ids=ids, action="approve", at_position=3, today=today)
+    workflow.notice_publish(actor=officer, case_ids=ids, at_position=4, contact_name=f"{village.name}村民委员会",
+                            contact_phone="0753-8880000", today=today)
+    workflow.cases_start(actor=officer, procedure_key="monitoring_2021", year=DEMO_YEAR, household_ids=general[-1:],
+                         params={"monitoring_type": "sudden_hardship", "risks": ["accident"]},
+                         clue_on=today - dt.timedelta(days=20), today=today)

@@ -27,7 +27,6 @@ from typing import Any
 from xml.sax.saxutils import escape
 
 from django.conf import settings
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from reportlab.lib import colors
 from reportlab.lib import textsplit as rl_textsplit
@@ -212,7 +211,8 @@ def _period_lines(notice: Notice) -> list[str]:
 
 
 def _published_on(notice: Notice) -> dt.date:
-    return timezone.localtime(notice.published_at).date() if notice.published_at else notice.starts_on
+    """The date under the posting office: the day the notice goes up on the board."""
+    return notice.starts_on
 
 
 class _NumberedCanvas(canvas.Canvas):

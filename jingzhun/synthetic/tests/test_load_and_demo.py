@@ -43,8 +43,8 @@ def test_load_generated_then_refuse_a_second_load(reference_data, tmp_path):
 def test_demo_builds_county_accounts_and_is_idempotent(reference_data, capsys):
     call_command("demo", persons=800)
     out = capsys.readouterr().out
-    for username in ("admin", "county_admin", "county_officer", "township_reviewer", "village_officer", "cadre",
-                     "evaluator", "auditor"):
+    for username in ("admin", "county_admin", "county_officer", "township_reviewer", "village_officer",
+                     "first_secretary", "cadre", "evaluator", "auditor"):
         assert username in out
         assert User.objects.filter(username=username).exists()
     assert "jingzhun-demo-2026" in out
@@ -52,6 +52,16 @@ def test_demo_builds_county_accounts_and_is_idempotent(reference_data, capsys):
     assert 50 <= Area.objects.filter(code__startswith="441426", level=5).count() <= 70
     assert Person.objects.count() == 800 + 9  # generated + the three example households
     assert AuditEvent.objects.filter(action="registry.household.registered").count() == 3
+    # the village's queue has a posted identification notice and an overdue monitoring case
+    from jingzhun.core import clock
+    from jingzhun.workflow.models import Case, Notice
+    from jingzhun.workflow.selectors import overdue_cases
+
+    village_officer = User.objects.get(username="village_officer")
+    notice = Notice.objects.get()
+    assert notice.area_id == village_officer.scope.get().code and notice.entries.count() >= 1
+    assert [c.procedure_key for c in overdue_cases(actor=village_officer, today=clock.today())] == ["monitoring_2021"]
+    assert Case.objects.count() == notice.entries.count() + 1
     persons, events = Person.objects.count(), AuditEvent.objects.count()
     call_command("demo", persons=800)
     assert "exists already" in capsys.readouterr().out
