@@ -25,5 +25,25 @@ def households(actor: Any, count: int, *, area_code: str = VILLAGE_A, year: int 
     return out
 
 
+def village_notice(personas: Any, homes: list[Any], *, body: str = "", reasons: dict[int, str] | None = None,
+                   contact_phone: str = "0753-8881234") -> Any:
+    """Identification (2014) for ``homes`` taken to the village notice (step 4) and posted there by the
+    village officer on ``START``; ``reasons`` by household id."""
+    from jingzhun.workflow import services
+
+    village = personas.village_officer
+    cases = services.cases_start(actor=village, procedure_key="identification_2014", year=2024,
+                                 household_ids=[h.pk for h in homes], today=START)
+    case_ids = [c.pk for c in cases]
+    services.cases_act(actor=village, case_ids=case_ids, action="approve", at_position=2, today=START,
+                       evidence=[upload("minutes")])
+    services.cases_act(actor=village, case_ids=case_ids, action="approve", at_position=3, today=START)
+    by_household = {c.household_id: c.pk for c in cases}
+    return services.notice_publish(
+        actor=village, case_ids=case_ids, at_position=4, contact_name="黄花村委会", contact_phone=contact_phone,
+        body=body, reasons={by_household[h]: text for h, text in (reasons or {}).items()}, today=START,
+    )
+
+
 def upload(kind: str, name: str = "记录.pdf", data: bytes = b"%PDF-1.4 minutes") -> tuple[str, Any]:
     return kind, SimpleUploadedFile(name, data, content_type="application/pdf")

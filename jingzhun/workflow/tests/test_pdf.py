@@ -20,7 +20,7 @@ from jingzhun.registry.models import Household, Person
 from jingzhun.registry.tests.factories import member, register
 from jingzhun.workflow import pdf, services
 from jingzhun.workflow.models import Notice, NoticeKind
-from jingzhun.workflow.tests.factories import GENERAL_YEAR, START, households, upload
+from jingzhun.workflow.tests.factories import GENERAL_YEAR, START, households, village_notice
 
 pytestmark = pytest.mark.django_db
 
@@ -53,19 +53,7 @@ def pages_text(data: bytes) -> list[str]:
 
 
 def post_notice(personas, homes, *, body: str = "", reasons: dict[int, str] | None = None) -> Notice:
-    """Identification (2014) for ``homes`` up to the village notice (step 4), posted by the village."""
-    village = personas.village_officer
-    cases = services.cases_start(actor=village, procedure_key="identification_2014", year=2024,
-                                 household_ids=[h.pk for h in homes], today=START)
-    case_ids = [c.pk for c in cases]
-    services.cases_act(actor=village, case_ids=case_ids, action="approve", at_position=2, today=START,
-                       evidence=[upload("minutes")])
-    services.cases_act(actor=village, case_ids=case_ids, action="approve", at_position=3, today=START)
-    by_household = {c.household_id: c.pk for c in cases}
-    return services.notice_publish(
-        actor=village, case_ids=case_ids, at_position=4, contact_name="黄花村委会", contact_phone=CONTACT_PHONE,
-        body=body, reasons={by_household[h]: text for h, text in (reasons or {}).items()}, today=START,
-    )
+    return village_notice(personas, homes, body=body, reasons=reasons, contact_phone=CONTACT_PHONE)
 
 
 def private_household(personas) -> Household:

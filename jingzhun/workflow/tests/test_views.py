@@ -8,7 +8,7 @@ from jingzhun.registry.models import HouseholdYear
 from jingzhun.testing.personas import VILLAGE_A
 from jingzhun.workflow import services
 from jingzhun.workflow.models import Case, Notice, Objection
-from jingzhun.workflow.tests.factories import START, households, upload
+from jingzhun.workflow.tests.factories import START, households, upload, village_notice
 
 pytestmark = pytest.mark.django_db
 DAY = dt.timedelta(days=1)
@@ -37,15 +37,8 @@ def _step_url(case):
 
 def _posted_notice(personas, count=2):
     homes = households(personas.village_officer, count)
-    village = personas.village_officer
-    cases = services.cases_start(actor=village, procedure_key="identification_2014", year=2024,
-                                 household_ids=[h.pk for h in homes], today=START)
-    ids = [c.pk for c in cases]
-    services.cases_act(actor=village, case_ids=ids, action="approve", at_position=2, today=START,
-                       evidence=[upload("minutes")])
-    services.cases_act(actor=village, case_ids=ids, action="approve", at_position=3, today=START)
-    notice = services.notice_publish(actor=village, case_ids=ids, at_position=4, contact_name="黄花村委会",
-                                     contact_phone="0753-8881234", today=START)
+    notice = village_notice(personas, homes)
+    cases = [entry.case for entry in notice.entries.order_by("line")]
     return homes, cases, notice
 
 
