@@ -12,6 +12,7 @@ from typing import Any
 
 from django import forms
 from django.contrib import messages
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -389,6 +390,12 @@ def public_notice(request: HttpRequest, token: str) -> HttpResponse:
     status, values = 200, {}
     if request.method == "POST":
         values = {k: request.POST.get(k, "") for k in ("entry", "filed_by_name", "contact", "content")}
+        if _too_many_objections(request):
+            messages.error(request, _("Too many objections were sent from this connection in the last hour. "
+                                      "Please call the telephone on the notice instead."))
+            return render(request, "workflow/public_notice.html", {
+                "notice": notice_obj, "entries": selectors.notice_public_entries(notice_obj), "today": today,
+                "accepting": _accepting(notice_obj, today), "values": values}, status=429)
         try:
             services.objection_file(notice=notice_obj, entry_id=int(values["entry"]) if values["entry"].isdigit() else None,
                                     filed_by_name=values["filed_by_name"], contact=values["contact"],
@@ -402,6 +409,19 @@ def public_notice(request: HttpRequest, token: str) -> HttpResponse:
         "notice": notice_obj, "entries": selectors.notice_public_entries(notice_obj), "today": today,
         "accepting": _accepting(notice_obj, today), "values": values,
     }, status=status)
+
+
+PUBLIC_OBJECTIONS_PER_HOUR = 20
+
+
+def _too_many_objections(request: HttpRequest) -> bool:
+    """A plain per-address limit on the public form (the page needs no login)."""
+    key = f"workflow:objections:{request.META.get('REMOTE_ADDR', '')}"
+    cache.add(key, 0, timeout=3600)
+    try:
+        return cache.incr(key) > PUBLIC_OBJECTIONS_PER_HOUR
+    except ValueError:  # expired between add and incr
+        return False
 
 
 @require_GET

@@ -139,3 +139,21 @@ def test_a_locked_year_edit_becomes_a_change_request(client, personas, today):
     change = Case.objects.get(procedure_key="data_change")
     assert change.params["changes"]["wage_income"] in ("8000", "8000.00")
     assert str(HouseholdYear.objects.get(household=home, year=2024).wage_income) == "3000.00"  # not yet written
+
+
+def test_the_public_form_limits_objections_per_connection(client, personas, today):
+    from django.core.cache import cache
+
+    from jingzhun.workflow import views
+
+    cache.clear()
+    _homes, _cases, notice = _posted_notice(personas, count=1)
+    url = reverse("notices:public", kwargs={"token": notice.public_token})
+    entry = notice.entries.get()
+    for n in range(views.PUBLIC_OBJECTIONS_PER_HOUR):
+        assert client.post(url, {"entry": entry.pk, "filed_by_name": f"村民{n}", "contact": "电话",
+                                 "content": "情况不实，请核查"}).status_code == 302
+    refused = client.post(url, {"entry": entry.pk, "filed_by_name": "再一个", "contact": "电话", "content": "情况不实"})
+    assert refused.status_code == 429
+    assert Objection.objects.count() == views.PUBLIC_OBJECTIONS_PER_HOUR
+    cache.clear()
