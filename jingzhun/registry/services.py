@@ -433,14 +433,14 @@ def household_year_apply_decision(*, actor: Any, household_id: int, year: int, c
     household = Household.objects.select_related("area").filter(pk=household_id).first()
     if household is None:
         raise NotFound()
-    existing = HouseholdYear.objects.filter(household=household, year=year).first()
+    _bump_household(household, None)  # takes the household's row lock before the year is read
+    existing = HouseholdYear.objects.select_for_update().filter(household=household, year=year).first()
     unknown = [k for k in changes if k not in HOUSEHOLD_YEAR_FIELDS]
     merged = {**(_snapshot(existing, HOUSEHOLD_YEAR_FIELDS) if existing else {}), **changes, "year": year}
     problems, cleaned = validation.check_household_year(merged)
     problems += [issue(k, "unknown_field", _("This field cannot be changed here.")) for k in unknown]
     if problems:
         raise ValidationFailed(issues=problems)
-    _bump_household(household, None)
     return _household_year_write(actor=actor, household=household, year=year, cleaned=cleaned, existing=existing,
                                  action=HOUSEHOLD_YEAR_DECIDED, event_kind=event_kind, event_note=note, extra=extra,
                                  lock=True, occurred_on=occurred_on)

@@ -63,8 +63,8 @@ from jingzhun.web.forms import (
     SearchForm,
     apply_issues,
 )
+from jingzhun.workflow import selectors as workflow_selectors
 from jingzhun.workflow import services as workflow_services
-from jingzhun.workflow.selectors import household_cases
 
 PAGE_SIZE = 20
 SEARCH_CAP = 1000
@@ -301,7 +301,7 @@ def household_view(request: HttpRequest, pk: int) -> HttpResponse:
         "history": presenters.history_entries(user, history, _member_names(household)),
         "can_edit": can(user, Capability.REGISTRY_EDIT),
         "this_year": timezone.localdate().year,
-        "cases": household_cases(actor=user, household_id=household.pk),
+        "cases": workflow_selectors.household_cases(actor=user, household_id=household.pk),
     })
 
 
@@ -532,8 +532,14 @@ def year_edit(request: HttpRequest, pk: int, year: int) -> HttpResponse:
         fresh = household_detail(actor=request.user, pk=household.pk)
         return _values(next((y for y in fresh.year_list if y.year == year), None), services.HOUSEHOLD_YEAR_FIELDS)
 
-    # A year decided by an approved procedure is locked: saving submits a data-change request instead.
+    # A year decided by an approved procedure is locked: saving submits a data-change request instead,
+    # which only the role of that procedure's first step (the village) may do.
     locked = existing is not None and existing.locked
+    may_request = locked and workflow_selectors.may_start(request.user, "data_change", year, household.area_id)
+    if locked and not may_request and request.method == "POST":
+        messages.error(request, _("This year is locked. A change to it is requested by the village officer "
+                                  "(数据变更审批)."))
+        return redirect(reverse("web:household_detail", kwargs={"pk": household.pk}) + f"#year-{year}")
 
     def saved(result: Any) -> HttpResponse:
         if locked:
@@ -572,5 +578,5 @@ def year_edit(request: HttpRequest, pk: int, year: int) -> HttpResponse:
     return render(request, "web/year_form.html", {
         "household": household, "form": form, "year": year, "existing": existing,
         "existing_view": presenters.year_view(request.user, existing) if existing else None,
-        "has_errors": status == 422, "locked": locked, **extra,
+        "has_errors": status == 422, "locked": locked, "may_request": may_request, **extra,
     }, status=status)

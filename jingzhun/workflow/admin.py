@@ -19,6 +19,9 @@ STEP_FIELDS = ("position", "code", "name_zh", "name_en", "kind", "level", "role"
                "notice_working_days", "notice_level", "time_limit_days", "evidence", "waits_for_batch", "return_to")
 
 
+FROZEN_FIELDS = ("key", "effect", "subject", "region", "from_year")
+
+
 class StepFormSet(forms.BaseInlineFormSet):
     def clean(self) -> None:
         super().clean()
@@ -30,7 +33,8 @@ class StepFormSet(forms.BaseInlineFormSet):
                                   "Cases went through this procedure: add a new version instead of changing its steps.")
         steps = [{k: form.cleaned_data.get(k) for k in STEP_FIELDS} for form in self.forms
                  if form.cleaned_data and not form.cleaned_data.get("DELETE")]
-        problems = flows.definition_problems(steps, roles=set(Role.values), evidence_kinds=set(EvidenceKind.values))
+        problems = flows.definition_problems(steps, roles=set(Role.values), evidence_kinds=set(EvidenceKind.values),
+                                             effect=self.instance.effect)
         if problems:
             raise ValidationError(problems)
 
@@ -94,6 +98,11 @@ class ProcedureAdmin(admin.ModelAdmin):
                                           "Only a superuser changes the national presets: choose your region.")
                 if region is not None and not (user.is_superuser or code_in_scope(user, region.code)):
                     raise ValidationError("这个地区不在您的辖区内。 / This region is outside your areas.")
+                frozen = [f for f in FROZEN_FIELDS if f in self.changed_data]
+                if frozen and self.instance.pk and self.instance.cases.exists():
+                    raise ValidationError("这个程序已有案件办理过，其代码、效果、对象、地区和起始年度不能再修改；请新增一个版本。 / "
+                                          "Cases went through this procedure: its key, effect, subject, region and "
+                                          "first year cannot change; add a new version.")
                 return data
 
         return ScopedProcedureForm

@@ -235,11 +235,14 @@ def notice_list(request: HttpRequest, status: str = "") -> list[dict[str, Any]]:
 @notices.get("/{int:notice_id}", response={200: NoticeDetailOut, **ERRORS}, summary="One notice")
 def notice_detail(request: HttpRequest, notice_id: int) -> dict[str, Any]:
     notice = selectors.notice_get(actor=request.auth, pk=notice_id)
+    # Who objected is for the officials who check the objection, as the public form promises.
+    manages = selectors.may_act(request.auth, Case(area_id=notice.area_id), notice.step)
     return {**_notice(notice),
             "entries": [{"id": e.pk, "line": e.line, "case_id": e.case_id, "name": e.name, "group_name": e.group_name,
                          "household_size": e.household_size, "decision": e.decision, "reason": e.reason,
                          "withdrawn": e.withdrawn} for e in notice.entries.order_by("line")],
-            "objections": [{"id": o.pk, "entry_id": o.entry_id, "filed_by_name": o.filed_by_name, "contact": o.contact,
+            "objections": [{"id": o.pk, "entry_id": o.entry_id, "filed_by_name": o.filed_by_name if manages else "",
+                            "contact": o.contact if manages else "",
                             "content": o.content, "filed_on": o.filed_on, "status": o.status,
                             "resolution": o.resolution} for o in notice.objections.order_by("id")]}
 

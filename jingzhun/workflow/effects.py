@@ -24,6 +24,9 @@ from jingzhun.registry.services import HOUSEHOLD_YEAR_FIELDS, household_year_app
 from jingzhun.workflow.models import Case, Effect, Procedure
 
 NO_LABOUR = ("lost", "none")
+# Fields that only the status-deciding procedures (with their public notices) may set.
+STATUS_FIELDS = ("status", "identification_year", "identification_standard", "exit_year", "returned_year",
+                 "monitoring_type", "monitoring_since", "risks", "elimination_method", "risk_eliminated_on")
 POOR_NOW = ("poor", "pre_exit", "returned")
 
 # What the notice says is proposed (the notice is a Chinese public document).
@@ -107,14 +110,31 @@ def start_problems(*, procedure: Procedure, subject: Any, year: int, params: dic
                                   name=subject.head_name, year=year))
         if not _code_ok("monitoring_type", params.get("monitoring_type")):
             problems.append(issue(f"{prefix}.monitoring_type", "required", _("Choose the monitoring type.")))
-        for risk in params.get("risks") or []:
+        risks = params.get("risks") or []
+        if not isinstance(risks, list):
+            risks = [risks]
+            problems.append(issue(f"{prefix}.risks", "invalid", _("Risks are given as a list of codes.")))
+        for risk in risks:
             if not _code_ok("risk_type", risk):
-                problems.append(issue(f"{prefix}.risks", "unknown_code", _("Unknown risk type %(code)s."), code=risk))
+                problems.append(issue(f"{prefix}.risks", "unknown_code", _("Unknown risk type %(value)s."), value=risk))
     elif effect == Effect.ELIMINATE_RISK:
         problems += _elimination_problems(subject, year, record, params, today, prefix)
     elif effect == Effect.DATA_CHANGE:
         problems += _change_problems(subject, params, prefix)
+    if not problems and effect in (Effect.IDENTIFY, Effect.EXIT, Effect.MONITOR, Effect.ELIMINATE_RISK, Effect.DIBAO):
+        problems += _result_problems(subject, year, record, params, today, effect, prefix)
     return problems
+
+
+def _result_problems(subject: Any, year: int, record: HouseholdYear | None, params: dict[str, Any], today: dt.date,
+                     effect: str, prefix: str) -> list[FieldIssue]:
+    """Check now that the year record the procedure will write is valid, so that a case never
+    reaches its last step with a result the registry would refuse."""
+    probe = Case(procedure=Procedure(effect=effect), household_id=subject.pk, year=year, params=params)
+    changes, _extra, _kind = _household_changes(probe, today)
+    merged = {**({k: getattr(record, k) for k in HOUSEHOLD_YEAR_FIELDS} if record else {}), **changes, "year": year}
+    found, _cleaned = validation.check_household_year(merged, prefix=f"{prefix}.result.")
+    return found
 
 
 def _elimination_problems(subject: Any, year: int, record: HouseholdYear | None, params: dict[str, Any],
@@ -152,10 +172,17 @@ def _change_problems(subject: Any, params: dict[str, Any], prefix: str) -> list[
     if not record.locked:
         return [issue(f"{prefix}.target_year", "not_locked",
                       _("The record of %(year)s is not locked: edit it directly."), year=year)]
+    if not isinstance(changes, dict):
+        return [issue(f"{prefix}.changes", "invalid", _("Name the fields to change."))]
     unknown = [k for k in changes if k not in HOUSEHOLD_YEAR_FIELDS]
     if not changes or unknown:
         return [issue(f"{prefix}.changes", "unknown_field", _("Name the fields to change (unknown: %(names)s)."),
                       names=", ".join(unknown) or "—")]
+    deciding = [k for k in changes if k in STATUS_FIELDS and str(changes[k] or "") != str(getattr(record, k) or "")]
+    if deciding:
+        return [issue(f"{prefix}.changes", "status_field",
+                      _("%(names)s are decided by identification, exit, monitoring or risk elimination, each with its "
+                        "public notice; a data change cannot set them."), names=", ".join(deciding))]
     merged = {**{k: getattr(record, k) for k in HOUSEHOLD_YEAR_FIELDS}, **changes, "year": record.year}
     found, _cleaned = validation.check_household_year(merged, prefix=f"{prefix}.changes.")
     return found

@@ -8,7 +8,8 @@ A case stands at one step. What may happen there depends on the step's kind:
 * notice (公示) — nobody acts on the case directly: it is put on a notice, and moves on only when
   that notice is closed after its end with every objection resolved, or goes back when an
   objection against it is upheld.
-* announcement (公告) — the case moves on when the announcement is posted.
+* announcement (公告) — the case moves on when the announcement is posted; until then it may be
+  returned, rejected or withdrawn (so that no case can be stuck there).
 
 ``services`` asks these functions and refuses what they refuse; the property-based test checks
 the decision log against the same rules.
@@ -30,7 +31,10 @@ LEVEL_DEPTH = {"group": codes.VILLAGE, "village": codes.VILLAGE, "township": cod
 
 
 def may_act_directly(step_kind: str, action: str) -> bool:
-    """Whether ``action`` may be taken on a case standing at a step of ``step_kind``."""
+    """Whether ``action`` may be taken on a case standing at a step of ``step_kind``. A case waiting
+    for its announcement (公告) may still be returned, rejected or withdrawn — never approved."""
+    if step_kind == "announcement":
+        return action in (RETURN, REJECT, WITHDRAW)
     return step_kind in ACTING_KINDS and action in DIRECT_ACTIONS
 
 
@@ -60,32 +64,49 @@ def batch_ready(step_position: int, open_positions: list[int]) -> bool:
 STEP_KINDS = ("application", "review", "confirmation", "notice", "announcement")
 
 
-def definition_problems(steps: list[dict], *, roles: set[str], evidence_kinds: set[str]) -> list[str]:
-    """What is wrong with an ordered list of step definitions (dicts with the Step fields), as
-    short English sentences for the administrator; empty when the procedure can run."""
+# Effects that decide about a household in public: at least one notice and a decision above the village.
+PUBLIC_EFFECTS = ("identify", "exit", "monitor", "eliminate_risk", "dibao", "village_exit", "county_exit")
+ABOVE_VILLAGE = ("township", "county", "city", "province")
+
+
+def definition_problems(steps: list[dict], *, roles: set[str], evidence_kinds: set[str],
+                        effect: str = "") -> list[str]:
+    """What is wrong with an ordered list of step definitions (dicts with the Step fields) for a
+    procedure with ``effect``, in Chinese and English for the administrator; empty when it can run."""
     problems = []
     ordered = sorted(steps, key=lambda s: s.get("position") or 0)
     positions = [s.get("position") for s in ordered]
     if positions != list(range(1, len(ordered) + 1)):
-        problems.append("Steps must be numbered 1, 2, 3… without gaps.")
+        problems.append("环节须按 1、2、3…连续编号。 / Steps must be numbered 1, 2, 3… without gaps.")
     if not ordered or ordered[0].get("kind") != "application":
-        problems.append("The first step must be the application (申请/提出), where a case starts.")
+        problems.append("第一个环节必须是申请（案件由此发起）。 / The first step must be the application, "
+                        "where a case starts.")
+    if effect in PUBLIC_EFFECTS:
+        if not any(s.get("kind") == "notice" for s in ordered):
+            problems.append("这个程序须至少有一次公示。 / This procedure needs at least one public notice.")
+        if not any(s.get("level") in ABOVE_VILLAGE and s.get("kind") in ("review", "confirmation")
+                   for s in ordered):
+            problems.append("这个程序须有乡镇或以上层级的审核。 / This procedure needs a review above the village.")
+    if effect == "data_change" and len({s.get("level") for s in ordered}) < 2:
+        problems.append("数据变更须经至少两个层级审核。 / A data change needs reviews at two levels at least.")
     for step in ordered:
-        where = f"Step {step.get('position')}"
+        where = f"环节 {step.get('position')} / Step {step.get('position')}"
         if step.get("kind") not in STEP_KINDS:
-            problems.append(f"{where}: unknown kind.")
+            problems.append(f"{where}: 类型不存在 / unknown kind.")
         if step.get("kind") == "application" and step is not ordered[0]:
-            problems.append(f"{where}: only the first step is an application.")
+            problems.append(f"{where}: 只有第一个环节是申请 / only the first step is an application.")
         if step.get("level") not in LEVEL_DEPTH:
-            problems.append(f"{where}: unknown level.")
+            problems.append(f"{where}: 层级不存在 / unknown level.")
         if step.get("role") not in roles:
-            problems.append(f"{where}: unknown role {step.get('role')!r}.")
+            problems.append(f"{where}: 角色 {step.get('role')!r} 不存在 / unknown role.")
         if step.get("kind") == "notice" and not (step.get("notice_days") or step.get("notice_days_param")):
-            problems.append(f"{where}: a notice needs its number of days (or a policy parameter).")
+            problems.append(f"{where}: 公示须有天数（或政策参数） / a notice needs its number of days "
+                            "(or a policy parameter).")
         unknown = [k for k in step.get("evidence") or [] if k not in evidence_kinds]
         if unknown:
-            problems.append(f"{where}: unknown evidence {', '.join(unknown)}.")
+            problems.append(f"{where}: 佐证材料类型不存在 / unknown evidence {', '.join(unknown)}.")
         back = step.get("return_to")
         if back is not None and not valid_return_target(step.get("position") or 0, back):
-            problems.append(f"{where}: an objection can only send a case back to an earlier step.")
+            problems.append(f"{where}: 异议成立只能退回到前面的环节 / an objection can only send a case back "
+                            "to an earlier step.")
     return problems

@@ -75,6 +75,16 @@ def may_act(actor: Any, case: Case, step: Step | None = None) -> bool:
     return code_in_scope(actor, flows.area_at_level(case.area_id, step.level))
 
 
+def may_start(actor: Any, procedure_key: str, year: int, area_code: str) -> bool:
+    """Whether ``actor`` performs the first step of ``procedure_key`` in ``area_code`` for ``year``."""
+    try:
+        procedure = procedure_resolve(key=procedure_key, year=year, area_code=area_code)
+    except NotFound:
+        return False
+    first = procedure.steps.order_by("position").first()
+    return first is not None and may_act(actor, Case(area_id=area_code), first)
+
+
 def household_cases(*, actor: Any, household_id: int) -> list[Case]:
     return list(case_queryset(actor=actor).filter(household_id=household_id).order_by("-year", "-id"))
 

@@ -18,11 +18,16 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager, suppress
+from contextvars import ContextVar
+from dataclasses import dataclass
+from functools import wraps
 from types import SimpleNamespace
 from typing import Any
 
 from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext_lazy as _
 
@@ -73,6 +78,8 @@ OBJECTION_RESOLVED = register_action("workflow.objection.resolved", _("Objection
 PROCEDURE_SAVED = register_action("workflow.procedure.saved", _("Procedure definition saved"))
 
 EVIDENCE_MAX_BYTES = 20 * 1024 * 1024
+# Procedures that decide a household's status for a year: one of them open at a time per household.
+STATUS_EFFECTS = (Effect.IDENTIFY, Effect.EXIT, Effect.MONITOR, Effect.ELIMINATE_RISK)
 EVIDENCE_SUFFIXES = (".pdf", ".jpg", ".jpeg", ".png", ".doc", ".docx", ".xls", ".xlsx", ".txt")
 PUBLIC = SimpleNamespace(username="public", pk=None)
 
@@ -149,27 +156,78 @@ def _advance(case: Case, *, actor: Any, steps: dict[int, Step], today: dt.date) 
     _audit_case(case, actor=actor, action=CASE_COMPLETED)
 
 
-def _store_evidence(*, actor: Any, cases: Sequence[Case], step: Step | None, files: Iterable[tuple[str, Any]]) -> list[Evidence]:
-    """Keep each uploaded file once and link it to every case it was given for."""
-    stored: list[Evidence] = []
+@dataclass(frozen=True)
+class Upload:
+    """An uploaded evidence file that passed the checks, held in memory until it is stored."""
+
+    kind: str
+    name: str
+    data: bytes
+
+
+def _checked_uploads(files: Iterable[tuple[str, Any]]) -> list[Upload]:
+    """Check every file (kind, type, size) before anything is stored."""
+    checked = []
     for kind, upload in files:
-        name = getattr(upload, "name", "") or "file"
+        name = (getattr(upload, "name", "") or "file")[-200:]
         if kind not in EvidenceKind.values:
             raise ValidationFailed(issues=[issue("evidence", "unknown_kind", _("Unknown kind of evidence."))])
         if not name.lower().endswith(EVIDENCE_SUFFIXES):
             raise ValidationFailed(issues=[issue("evidence", "file_type", _(
                 "%(name)s: evidence must be a PDF, a photo (JPG, PNG) or an office document."), name=name)])
-        data = upload.read()
+        size = getattr(upload, "size", None)
+        data = b"" if size is not None and size > EVIDENCE_MAX_BYTES else upload.read(EVIDENCE_MAX_BYTES + 1)
         if not data or len(data) > EVIDENCE_MAX_BYTES:
             raise ValidationFailed(issues=[issue("evidence", "file_size", _(
                 "%(name)s is empty or larger than 20 MB."), name=name)])
-        digest = hashlib.sha256(data).hexdigest()
+        checked.append(Upload(kind, name, data))
+    return checked
+
+
+_STORED: ContextVar[list[str] | None] = ContextVar("workflow_stored_files", default=None)
+
+
+@contextmanager
+def _files_removed_on_error() -> Iterator[None]:
+    """Files stored by a service that then refuses (and rolls back) are deleted again."""
+    stored: list[str] = []
+    token = _STORED.set(stored)
+    try:
+        yield
+    except BaseException:
+        for name in stored:
+            with suppress(OSError):
+                default_storage.delete(name)
+        raise
+    finally:
+        _STORED.reset(token)
+
+
+def _atomic_with_files(func: Callable[..., Any]) -> Callable[..., Any]:
+    """``transaction.atomic`` that also deletes the files the service stored when it raises."""
+
+    @wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        with _files_removed_on_error(), transaction.atomic():
+            return func(*args, **kwargs)
+
+    return wrapper
+
+
+def _store_evidence(*, actor: Any, cases: Sequence[Case], step: Step | None, uploads: Sequence[Upload]) -> list[Evidence]:
+    """Keep each checked file once and link it to every case it was given for."""
+    stored: list[Evidence] = []
+    for upload in uploads:
+        digest = hashlib.sha256(upload.data).hexdigest()
         first: Evidence | None = None
         for case in cases:
-            row = Evidence(case=case, step=step, kind=kind, original_name=name[-200:], sha256=digest, size=len(data),
-                           uploaded_by=actor if getattr(actor, "pk", None) else None)
+            row = Evidence(case=case, step=step, kind=upload.kind, original_name=upload.name, sha256=digest,
+                           size=len(upload.data), uploaded_by=actor if getattr(actor, "pk", None) else None)
             if first is None:
-                row.file.save(name, ContentFile(data), save=False)
+                row.file.save(upload.name, ContentFile(upload.data), save=False)
+                names = _STORED.get()
+                if names is not None:
+                    names.append(row.file.name)
                 first = row
             else:
                 row.file.name = first.file.name
@@ -178,9 +236,9 @@ def _store_evidence(*, actor: Any, cases: Sequence[Case], step: Step | None, fil
     return stored
 
 
-def _missing_evidence(case: Case, step: Step, new: list[Evidence]) -> list[str]:
+def _missing_evidence(case: Case, step: Step, new: Sequence[Upload]) -> list[str]:
     have = set(Evidence.objects.filter(case=case, step=step).values_list("kind", flat=True))
-    have |= {e.kind for e in new if e.case_id == case.pk}
+    have |= {u.kind for u in new}
     return [kind for kind in step.evidence if kind not in have]
 
 
@@ -193,8 +251,19 @@ def _case_name(case: Case) -> str:
     return case.household.head_name if case.household_id else case.area.name
 
 
+MAX_ID = 2**31 - 1
+
+
+def _ids(values: Iterable[Any]) -> list[int]:
+    """Database ids as given; one that no row could have is "not found", never a database error."""
+    ids = sorted({int(i) for i in values})
+    if any(not 1 <= i <= MAX_ID for i in ids):
+        raise NotFound()
+    return ids
+
+
 def _lock_cases(actor: Any, case_ids: Iterable[int]) -> list[Case]:
-    ids = sorted({int(i) for i in case_ids})
+    ids = _ids(case_ids)
     if not ids:
         raise ValidationFailed(issues=[issue("cases", "required", _("Choose at least one case."))])
     cases = list(case_queryset(actor=actor).select_for_update(of=("self",)).filter(pk__in=ids).order_by("pk"))
@@ -219,7 +288,7 @@ def _check_batches(cases: Sequence[Case], step: Step) -> None:
 # ---------------------------------------------------------------------------------------------- start
 
 
-@transaction.atomic
+@_atomic_with_files
 def cases_start(*, actor: Any, procedure_key: str, year: int, household_ids: Sequence[int] = (),
                 area_codes: Sequence[str] = (), params: dict[str, Any] | None = None,
                 params_by_subject: dict[Any, dict[str, Any]] | None = None, clue_on: dt.date | None = None,
@@ -230,8 +299,15 @@ def cases_start(*, actor: Any, procedure_key: str, year: int, household_ids: Seq
     today = _today(today)
     if clue_on and clue_on > today:
         raise ValidationFailed(issues=[issue("clue_on", "future", _("The clue date cannot be in the future."))])
+    if not isinstance(year, int) or not 2013 <= year <= today.year + 1:
+        raise ValidationFailed(issues=[issue("year", "year_range", _("The year must be between 2013 and %(max)s."),
+                                             max=today.year + 1)])
+    if not isinstance(params or {}, dict) or not all(isinstance(v, dict) for v in (params_by_subject or {}).values()):
+        raise ValidationFailed(issues=[issue("params", "invalid", _("The parameters are not valid."))])
+    uploads = _checked_uploads(evidence)
     subjects: list[tuple[Any, str]] = []
     if household_ids:
+        household_ids = _ids(household_ids)
         households = list(household_queryset(actor=actor).filter(pk__in=set(household_ids)))
         if len(households) != len(set(household_ids)):
             raise NotFound()
@@ -266,18 +342,23 @@ def cases_start(*, actor: Any, procedure_key: str, year: int, household_ids: Seq
             prefix = f"households[{key}]" if household_ids else f"areas[{key}]"
             problems += effects.start_problems(procedure=procedure, subject=subject, year=year, params=case_params,
                                                today=today, prefix=prefix)
-            open_case = Case.objects.filter(procedure_key=procedure_key, year=year, status=CaseStatus.OPEN)
+            open_case = Case.objects.filter(year=year, status=CaseStatus.OPEN)
+            # A household's status for a year is decided by one procedure at a time.
+            open_case = (open_case.filter(procedure__effect__in=STATUS_EFFECTS)
+                         if procedure.effect in STATUS_EFFECTS else open_case.filter(procedure_key=procedure_key))
             open_case = open_case.filter(household_id=key) if household_ids else open_case.filter(area_id=key,
                                                                                                    household__isnull=True)
             if open_case.exists():
                 name = subject.head_name if household_ids else subject.name
-                problems.append(issue(prefix, "already_open", _("%(name)s already has an open case of this procedure "
-                                                                "for %(year)s."), name=name, year=year))
+                problems.append(issue(prefix, "already_open", _("%(name)s already has an open case deciding the same "
+                                                                "thing for %(year)s."), name=name, year=year))
+        missing = [k for k in first.evidence if k not in {u.kind for u in uploads}]
+        if missing:
+            problems.append(_evidence_issue(missing, first.name_zh))
         plans.append((procedure, steps, area_code, members))
     if problems:
         raise ValidationFailed(issues=problems)
 
-    evidence = list(evidence)
     started: list[Case] = []
     for procedure, steps, area_code, members in plans:
         limit = procedure.time_limit_days
@@ -300,11 +381,8 @@ def cases_start(*, actor: Any, procedure_key: str, year: int, household_ids: Seq
         except IntegrityError as exc:
             raise ValidationFailed(_("Someone started the same procedure for one of these at the same moment."),
                                    code="already_open") from exc
-        stored = _store_evidence(actor=actor, cases=cases, step=steps[1], files=evidence)
+        stored = _store_evidence(actor=actor, cases=cases, step=steps[1], uploads=uploads)
         for case in cases:
-            missing = _missing_evidence(case, steps[1], stored)
-            if missing:
-                raise ValidationFailed(issues=[_evidence_issue(missing, _case_name(case))])
             _decide(case, action=DecisionAction.START, actor=actor, step=steps[1],
                     to_position=2 if 2 in steps else None, today=today, comment=comment,
                     evidence=[e for e in stored if e.case_id == case.pk])
@@ -317,7 +395,7 @@ def cases_start(*, actor: Any, procedure_key: str, year: int, household_ids: Seq
 # ---------------------------------------------------------------------------------------------- act
 
 
-@transaction.atomic
+@_atomic_with_files
 def cases_act(*, actor: Any, case_ids: Iterable[int], action: str, at_position: int, comment: str = "",
               return_to: int | None = None, evidence: Iterable[tuple[str, Any]] = (),
               today: dt.date | None = None) -> list[Case]:
@@ -329,6 +407,7 @@ def cases_act(*, actor: Any, case_ids: Iterable[int], action: str, at_position: 
         raise ValidationFailed(issues=[issue("action", "unknown", _("Unknown action."))])
     if action in flows.NEEDS_REASON and not comment:
         raise ValidationFailed(issues=[issue("comment", "required", _("Give the reason."))])
+    uploads = _checked_uploads(evidence)
     cases = _lock_cases(actor, case_ids)
     if any(c.status != CaseStatus.OPEN or c.position != at_position for c in cases):
         raise StepChanged()
@@ -346,19 +425,19 @@ def cases_act(*, actor: Any, case_ids: Iterable[int], action: str, at_position: 
     if action == flows.RETURN and (return_to is None or not flows.valid_return_target(at_position, int(return_to))):
         raise ValidationFailed(issues=[issue("return_to", "invalid", _("Choose an earlier step to return to."))])
 
+    if action == flows.APPROVE:
+        for case in cases:
+            missing = _missing_evidence(case, case.step, uploads)
+            if missing:
+                raise ValidationFailed(issues=[_evidence_issue(missing, _case_name(case))])
     by_step: dict[int, list[Case]] = defaultdict(list)
     for case in cases:
         by_step[case.step_id].append(case)
-    evidence = list(evidence)
     for group in by_step.values():
         step = group[0].step
-        stored = _store_evidence(actor=actor, cases=group, step=step, files=evidence)
+        stored = _store_evidence(actor=actor, cases=group, step=step, uploads=uploads)
         for case in group:
             steps = steps_by_procedure[case.procedure_id]
-            if action == flows.APPROVE:
-                missing = _missing_evidence(case, step, stored)
-                if missing:
-                    raise ValidationFailed(issues=[_evidence_issue(missing, _case_name(case))])
             mine = [e for e in stored if e.case_id == case.pk]
             if action == flows.APPROVE:
                 _decide(case, action=DecisionAction.APPROVE, actor=actor, step=step,
@@ -385,7 +464,7 @@ def cases_act(*, actor: Any, case_ids: Iterable[int], action: str, at_position: 
     return cases
 
 
-@transaction.atomic
+@_atomic_with_files
 def evidence_add(*, actor: Any, case_ids: Iterable[int], kind: str, upload: Any, today: dt.date | None = None) -> list[Evidence]:
     """Attach a file to open cases at their current step (before approving it), by the acting role."""
     cases = _lock_cases(actor, case_ids)
@@ -394,10 +473,11 @@ def evidence_add(*, actor: Any, case_ids: Iterable[int], kind: str, upload: Any,
             raise StepChanged()
         if not may_act(actor, case):
             raise ActionForbidden()
+    uploads = _checked_uploads([(kind, upload)])
     stored: list[Evidence] = []
     for step_id in {c.step_id for c in cases}:
         group = [c for c in cases if c.step_id == step_id]
-        stored += _store_evidence(actor=actor, cases=group, step=group[0].step, files=[(kind, upload)])
+        stored += _store_evidence(actor=actor, cases=group, step=group[0].step, uploads=uploads)
     return stored
 
 
@@ -463,9 +543,9 @@ def notice_publish(*, actor: Any, case_ids: Iterable[int], at_position: int, con
     if problems:
         raise ValidationFailed(issues=problems)
 
-    days = 0 if announcement else notice_days_for(step, year=first.year, area_code=area_code)
+    days = 0 if announcement else max(1, notice_days_for(step, year=first.year, area_code=area_code))
     working = step.notice_working_days
-    ends_on = starts_on if announcement else calendar.period_end(starts_on, max(days, 1), working=working)
+    ends_on = starts_on if announcement else calendar.period_end(starts_on, days, working=working)
     area = Area.objects.get(code=area_code)
     notice = Notice.objects.create(
         procedure=first.procedure, step=step, year=first.year, area=area,
@@ -514,8 +594,11 @@ def objection_file(*, notice: Notice, entry_id: int | None, filed_by_name: str, 
     first to the last day of the notice."""
     today = _today(today)
     notice = Notice.objects.select_for_update().get(pk=notice.pk)
-    if actor is not None and not (sees_everything(actor) or code_in_scope(actor, notice.area_id)):
-        raise NotFound()
+    if actor is not None:
+        if not (sees_everything(actor) or code_in_scope(actor, notice.area_id)):
+            raise NotFound()
+        if not may_act(actor, Case(area_id=notice.area_id), notice.step):
+            raise ActionForbidden()
     if notice.kind != NoticeKind.PUBLICITY or notice.status != NoticeStatus.OPEN or not (
             notice.starts_on <= today <= notice.ends_on):
         raise ValidationFailed(_("Objections are accepted from %(start)s to %(end)s while the notice is posted."),
@@ -557,10 +640,11 @@ def objection_resolve(*, actor: Any, objection_id: int, upheld: bool, resolution
     case goes back to the step the procedure names (default: the step before the notice).
     Dismissed: the finding says why. Either way the finding is required and kept."""
     today = _today(today)
-    objection = Objection.objects.select_related("entry").filter(pk=objection_id).first()
-    if objection is None:
+    notice_id = Objection.objects.filter(pk=objection_id).values_list("notice_id", flat=True).first()
+    if notice_id is None:
         raise NotFound()
-    notice = _notice_for_staff(actor, objection.notice_id)
+    notice = _notice_for_staff(actor, notice_id)  # locks the notice first: one resolution at a time
+    objection = Objection.objects.select_for_update(of=("self",)).select_related("entry").get(pk=objection_id)
     if objection.status != ObjectionStatus.OPEN:
         raise StepChanged(_("This objection was already resolved."), code="already_resolved")
     resolution = (resolution or "").strip()
@@ -573,7 +657,7 @@ def objection_resolve(*, actor: Any, objection_id: int, upheld: bool, resolution
     if upheld and entry is not None and not entry.withdrawn:
         entry.withdrawn = True
         entry.save(update_fields=["withdrawn"])
-        case = Case.objects.select_for_update().select_related("procedure").get(pk=entry.case_id)
+        case = Case.objects.select_for_update(of=("self",)).select_related("procedure").get(pk=entry.case_id)
         if case.status == CaseStatus.OPEN and case.position == notice.step.position:
             steps = _steps(case.procedure)
             target = steps[notice.step.return_to or max(1, notice.step.position - 1)]
@@ -607,7 +691,7 @@ def notice_close(*, actor: Any, notice_id: int, today: dt.date | None = None) ->
     notice.save(update_fields=["status", "closed_by", "closed_on"])
     moved = []
     for entry in notice.entries.filter(withdrawn=False).order_by("line"):
-        case = Case.objects.select_for_update().select_related("procedure").get(pk=entry.case_id)
+        case = Case.objects.select_for_update(of=("self",)).select_related("procedure").get(pk=entry.case_id)
         if case.status != CaseStatus.OPEN or case.position != notice.step.position:
             continue
         steps = _steps(case.procedure)

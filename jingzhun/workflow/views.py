@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
+from jingzhun.accounts.roles import Capability, can
 from jingzhun.areas.selectors import area_get, area_villages
 from jingzhun.core import clock
 from jingzhun.core.exceptions import ActionForbidden, DomainError, NotFound, ValidationFailed
@@ -51,6 +52,18 @@ def _errors(exc: DomainError) -> list[str]:
 def _fail(request: HttpRequest, exc: DomainError) -> None:
     for text in _errors(exc):
         messages.error(request, text)
+
+
+def _int(value: Any) -> int | None:
+    """A positive database id or step number from a form field; None for anything else."""
+    text = str(value or "")
+    if not (text.isascii() and text.isdigit()) or len(text) > 9:
+        return None
+    return int(text)
+
+
+def _ints(values: list[str]) -> list[int]:
+    return [n for n in (_int(v) for v in values) if n is not None]
 
 
 def _date(value: Any) -> dt.date | None:
@@ -108,7 +121,7 @@ def start(request: HttpRequest) -> HttpResponse:
     """Choose a procedure, a year and a village; tick households (or the village itself); submit."""
     user, today = request.user, clock.today()
     data = request.POST if request.method == "POST" else request.GET
-    year = int(data.get("year") or today.year) if str(data.get("year") or "").isdigit() else today.year
+    year = _int(data.get("year")) or today.year
     procedures = _startable(user, year)
     if not procedures:
         raise ActionForbidden()
@@ -140,7 +153,7 @@ def start(request: HttpRequest) -> HttpResponse:
         try:
             kwargs: dict[str, Any] = {}
             if procedure.subject == Subject.HOUSEHOLD:
-                kwargs["household_ids"] = [int(i) for i in request.POST.getlist("household") if i.isdigit()]
+                kwargs["household_ids"] = _ints(request.POST.getlist("household"))
             else:
                 kwargs["area_codes"] = [c for c in request.POST.getlist("subject_area") if c]
             if not kwargs.get("household_ids") and not kwargs.get("area_codes"):
@@ -202,8 +215,8 @@ def step(request: HttpRequest, step_id: int, area_code: str, year: int) -> HttpR
             raise NotFound()
     status = 200
     if request.method == "POST":
-        ids = [int(i) for i in request.POST.getlist("case") if i.isdigit()]
-        position = int(request.POST.get("position") or 0)
+        ids = _ints(request.POST.getlist("case"))
+        position = _int(request.POST.get("position")) or 0
         try:
             if request.POST.get("do") == "publish":
                 notice = services.notice_publish(
@@ -222,7 +235,7 @@ def step(request: HttpRequest, step_id: int, area_code: str, year: int) -> HttpR
             else:
                 services.cases_act(actor=user, case_ids=ids, action=action, at_position=position,
                                    comment=request.POST.get("comment", ""),
-                                   return_to=int(request.POST["return_to"]) if str(request.POST.get("return_to", "")).isdigit() else None,
+                                   return_to=_int(request.POST.get("return_to")),
                                    evidence=evidence, today=today)
                 messages.success(request, _("Done for %(count)s case(s).") % {"count": len(ids)})
             return redirect(request.get_full_path())
@@ -289,6 +302,9 @@ def evidence_file(request: HttpRequest, pk: int) -> HttpResponse:
     if row is None or row.case_id is None:
         raise NotFound()
     selectors.case_get(actor=request.user, pk=row.case_id)  # scope gate
+    # Verification forms and authorisations carry ID numbers, accounts and health details.
+    if not can(request.user, Capability.SENSITIVE_VIEW):
+        raise ActionForbidden()
     return FileResponse(row.file.open("rb"), as_attachment=True, filename=row.original_name)
 
 
@@ -316,12 +332,12 @@ def notice(request: HttpRequest, pk: int) -> HttpResponse:
                 services.notice_close(actor=user, notice_id=notice_obj.pk, today=today)
                 messages.success(request, _("The notice is closed; its cases moved on."))
             elif action == "resolve":
-                services.objection_resolve(actor=user, objection_id=int(request.POST.get("objection") or 0),
+                services.objection_resolve(actor=user, objection_id=_int(request.POST.get("objection")) or 0,
                                            upheld=request.POST.get("upheld") == "1",
                                            resolution=request.POST.get("resolution", ""), today=today)
                 messages.success(request, _("The objection is resolved."))
             elif action == "object":
-                services.objection_file(notice=notice_obj, entry_id=int(request.POST.get("entry") or 0) or None,
+                services.objection_file(notice=notice_obj, entry_id=_int(request.POST.get("entry")),
                                         filed_by_name=request.POST.get("filed_by_name", ""),
                                         contact=request.POST.get("contact", ""),
                                         content=request.POST.get("content", ""), actor=user, today=today)
@@ -397,7 +413,7 @@ def public_notice(request: HttpRequest, token: str) -> HttpResponse:
                 "notice": notice_obj, "entries": selectors.notice_public_entries(notice_obj), "today": today,
                 "accepting": _accepting(notice_obj, today), "values": values}, status=429)
         try:
-            services.objection_file(notice=notice_obj, entry_id=int(values["entry"]) if values["entry"].isdigit() else None,
+            services.objection_file(notice=notice_obj, entry_id=_int(values["entry"]),
                                     filed_by_name=values["filed_by_name"], contact=values["contact"],
                                     content=values["content"], today=today)
             messages.success(request, _("Your objection was received. The village will check it and answer you."))

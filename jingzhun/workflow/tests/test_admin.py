@@ -26,19 +26,24 @@ def test_a_county_admin_adds_a_regional_version_and_a_broken_one_is_refused(clie
             "time_limit_param": "", "description": "", "source": ""}
     good = [{"position": "1", "code": "apply", "name_zh": "申请", "name_en": "Apply", "kind": "application",
              "level": "village", "role": "village_officer", "evidence": "[]"},
-            {"position": "2", "code": "county", "name_zh": "县审定", "name_en": "County", "kind": "review",
+            {"position": "2", "code": "notice", "name_zh": "村内公示", "name_en": "Notice", "kind": "notice",
+             "level": "village", "role": "village_officer", "notice_days": "7", "evidence": "[]"},
+            {"position": "3", "code": "county", "name_zh": "县审定", "name_en": "County", "kind": "review",
              "level": "county", "role": "county_officer", "evidence": "[]"}]
-    bad = [dict(good[0], kind="review"), dict(good[1], position="3", role="mayor")]
+    bad = [dict(good[0], kind="review"), dict(good[2], position="3", role="mayor")]
+    without_notice = [good[0], dict(good[2], position="2")]
     url = reverse("admin:workflow_procedure_add")
     refused = client.post(url, _formset(base, bad))
     assert refused.status_code == 200 and not Procedure.objects.filter(region_id=COUNTY).exists()
     assert "first step must be the application" in refused.content.decode()
+    no_notice = client.post(url, _formset(base, without_notice))
+    assert no_notice.status_code == 200 and "至少有一次公示" in no_notice.content.decode()
     national = client.post(url, _formset({**base, "region": ""}, good))
     assert national.status_code == 200 and "全国预设只能由系统管理员修改" in national.content.decode()
     saved = client.post(url, _formset(base, good))
     assert saved.status_code == 302
     regional = Procedure.objects.get(region_id=COUNTY)
-    assert regional.steps.count() == 2
+    assert regional.steps.count() == 3
     assert AuditEvent.objects.filter(action="workflow.procedure.saved", target_id=str(regional.pk)).exists()
 
 
@@ -76,3 +81,8 @@ def test_a_definition_cases_went_through_is_frozen(client, personas):
     response = client.post(reverse("admin:workflow_procedure_change", args=[procedure.pk]), data)
     assert response.status_code == 200 and "已有案件办理过" in response.content.decode()
     assert Step.objects.get(pk=steps[0].pk).name_zh == "农户申请"
+    data["steps-0-name_zh"] = "农户申请"
+    data["effect"] = "exit"  # the open identification would write 已脱贫
+    response = client.post(reverse("admin:workflow_procedure_change", args=[procedure.pk]), data)
+    assert response.status_code == 200 and "不能再修改" in response.content.decode()
+    assert Procedure.objects.get(pk=procedure.pk).effect == "identify"

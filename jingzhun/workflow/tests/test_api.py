@@ -73,3 +73,28 @@ def test_notices_through_the_api_are_scoped(personas):
     assert other.get(f"/notices/{notice_id}").status_code == 404
     assert other.get("/notices").json() == []
     assert other.send("post", f"/notices/{notice_id}/close", {}).status_code == 404
+
+
+def test_the_api_hides_who_objected_from_roles_that_do_not_check_objections(personas):
+    from jingzhun.workflow import services
+    from jingzhun.workflow.tests.factories import START, village_notice
+
+    notice = village_notice(personas, households(personas.village_officer, 1))
+    services.objection_file(notice=notice, entry_id=notice.entries.get().pk, filed_by_name="王五",
+                            contact="13912345678", content="收入不实", today=START)
+    seen = Api("evaluator").get(f"/notices/{notice.pk}").json()["objections"][0]
+    assert seen["content"] == "收入不实" and seen["contact"] == "" and seen["filed_by_name"] == ""
+    assert Api("village_a").get(f"/notices/{notice.pk}").json()["objections"][0]["contact"] == "13912345678"
+
+
+def test_bad_start_parameters_answer_422(personas):
+    homes = households(personas.village_officer, 1)
+    api = Api("village_a")
+    for body in ({"procedure": "monitoring_2021", "year": 2025, "household_ids": [homes[0].pk],
+                  "params": {"monitoring_type": "edge", "risks": 5}},
+                 {"procedure": "identification_2014", "year": 40000, "household_ids": [homes[0].pk]},
+                 {"procedure": "no_such_procedure", "year": 2024, "household_ids": [homes[0].pk]}):
+        response = api.send("post", "/cases", body)
+        assert response.status_code in (404, 422), (body, response.content)
+    huge = api.send("post", "/cases/act", {"case_ids": [2**63], "action": "approve", "at_position": 2})
+    assert huge.status_code in (404, 422)

@@ -39,8 +39,18 @@ def test_a_notice_reason_is_checked_for_private_details(text, found):
 
 def test_every_preset_is_a_valid_definition():
     for spec in presets():
-        assert flows.definition_problems(spec["steps"], roles=set(Role.values),
-                                         evidence_kinds=set(EvidenceKind.values)) == [], spec["key"]
+        assert flows.definition_problems(spec["steps"], roles=set(Role.values), evidence_kinds=set(EvidenceKind.values),
+                                         effect=spec["effect"]) == [], spec["key"]
+
+
+def test_a_public_decision_needs_a_notice_and_a_review_above_the_village():
+    one_step = [{"position": 1, "kind": "application", "level": "village", "role": "village_officer"}]
+    found = " ".join(flows.definition_problems(one_step, roles=set(Role.values),
+                                               evidence_kinds=set(EvidenceKind.values), effect="identify"))
+    assert "at least one public notice" in found and "review above the village" in found
+    found = " ".join(flows.definition_problems(one_step, roles=set(Role.values),
+                                               evidence_kinds=set(EvidenceKind.values), effect="data_change"))
+    assert "two levels" in found
 
 
 def test_broken_definitions_are_named():
@@ -60,3 +70,27 @@ def test_area_at_level():
     assert flows.area_at_level("441426100201", "group") == "441426100201"
     assert flows.area_at_level("441426000000", "village") == "441426000000"
     assert flows.batch_ready(5, [5, 6, 5]) and not flows.batch_ready(5, [5, 3])
+
+
+@pytest.mark.parametrize("text", [
+    "电话 138 001 38000", "1380-013-8000", "138.0013.8000", "一三八零零一三八零零零", "座机0753-8881234",
+    "１３８００１３８０００",
+])
+def test_phones_written_with_separators_or_in_chinese_numerals_are_found(text):
+    assert "phone" in privacy.reason_problems(text)
+
+
+@pytest.mark.parametrize("text", ["441426.19900101.123X", "身份证四四一四二六一九九零零一零一一二三X",
+                                  "卡号 6217 0000 1111 2222"])
+def test_id_and_account_numbers_with_separators_are_found(text):
+    assert "id_or_account" in privacy.reason_problems(text)
+
+
+@pytest.mark.parametrize("text", ["中风", "抑郁", "肝炎", "肢残", "智障", "视障", "脑梗失能", "化疗", "怀孕"])
+def test_more_health_words_are_found(text):
+    assert privacy.reason_problems(text) == ["health"]
+
+
+@pytest.mark.parametrize("text", ["2024年人均纯收入3120元，低于4000元标准", "家中3口人，2人外出务工"])
+def test_ordinary_figures_are_not_mistaken_for_numbers_to_hide(text):
+    assert privacy.reason_problems(text) == []

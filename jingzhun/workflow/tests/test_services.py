@@ -297,3 +297,95 @@ def test_village_exit_moves_the_village_standing(personas):
     from jingzhun.areas.models import AreaYear
 
     assert AreaYear.objects.get(area_id=VILLAGE_A, year=2024).standing == "exited"
+
+
+def test_a_result_the_registry_would_refuse_is_refused_at_the_start(personas):
+    homes = households(personas.village_officer, 1, year=2025)
+    too_many = ["illness", "disability", "schooling", "disaster", "accident", "housing"]
+    with pytest.raises(ValidationFailed) as refused:
+        services.cases_start(actor=personas.village_officer, procedure_key="monitoring_2021", year=2025,
+                             household_ids=[homes[0].pk], params={"monitoring_type": "edge", "risks": too_many},
+                             today=dt.date(2025, 6, 20))
+    assert any(i.field.startswith(f"households[{homes[0].pk}].result.") for i in refused.value.issues)
+    for bad in ({"monitoring_type": "edge", "risks": 5}, {"monitoring_type": "edge", "risks": "illness"}):
+        with pytest.raises(ValidationFailed):
+            services.cases_start(actor=personas.village_officer, procedure_key="monitoring_2021", year=2025,
+                                 household_ids=[homes[0].pk], params=bad, today=dt.date(2025, 6, 20))
+    with pytest.raises(ValidationFailed) as far:
+        services.cases_start(actor=personas.village_officer, procedure_key="identification_2014", year=40000,
+                             household_ids=[homes[0].pk], today=START)
+    assert "year_range" in codes(far.value)
+    assert not Case.objects.exists()
+
+
+def test_one_status_deciding_procedure_at_a_time_per_household_and_year(personas):
+    homes, _cases = start_identification(personas, count=1)
+    with pytest.raises(ValidationFailed) as twice:
+        services.cases_start(actor=personas.village_officer, procedure_key="identification_seven_step", year=2024,
+                             household_ids=[homes[0].pk], today=START)
+    assert "already_open" in codes(twice.value)
+
+
+def test_a_data_change_cannot_set_what_a_procedure_with_a_notice_decides(personas):
+    (home,) = households(personas.village_officer, 1)
+    HouseholdYear.objects.filter(household=home, year=2024).update(locked=True)
+    with pytest.raises(ValidationFailed) as refused:
+        services.cases_start(actor=personas.village_officer, procedure_key="data_change", year=2024,
+                             household_ids=[home.pk], params={"target_year": 2024,
+                                                               "changes": {"status": "poor", "identification_year": 2024}},
+                             today=START)
+    assert "status_field" in codes(refused.value)
+
+
+def test_a_case_waiting_for_its_announcement_can_still_be_withdrawn(personas):
+    from jingzhun.workflow.tests.factories import village_notice
+
+    homes = households(personas.village_officer, 1)
+    notice = village_notice(personas, homes)
+    case = notice.entries.get().case
+    day = notice.ends_on + DAY
+    services.notice_close(actor=personas.village_officer, notice_id=notice.pk, today=day)
+    services.cases_act(actor=personas.township_reviewer, case_ids=[case.pk], action="approve", at_position=5, today=day)
+    second = services.notice_publish(actor=personas.township_reviewer, case_ids=[case.pk], at_position=6,
+                                     contact_name="镇扶贫办", contact_phone="0753-1234567", today=day)
+    day = second.ends_on + DAY
+    services.notice_close(actor=personas.township_reviewer, notice_id=second.pk, today=day)
+    services.cases_act(actor=personas.county_officer, case_ids=[case.pk], action="approve", at_position=7, today=day)
+    with pytest.raises(ValidationFailed):
+        services.cases_act(actor=personas.county_officer, case_ids=[case.pk], action="approve", at_position=8, today=day)
+    services.cases_act(actor=personas.county_officer, case_ids=[case.pk], action="withdraw", at_position=8, today=day,
+                       comment="户主去世，家庭情况变化")
+    assert Case.objects.get(pk=case.pk).status == CaseStatus.WITHDRAWN
+
+
+def test_files_of_a_refused_act_are_not_kept(personas):
+    from django.core.files.storage import default_storage
+
+    _homes, cases = start_identification(personas, count=1)
+
+    def stored():
+        try:
+            return default_storage.listdir("evidence")[0]
+        except FileNotFoundError:
+            return []
+
+    before = stored()
+    with pytest.raises(ValidationFailed):  # the step needs minutes; an application is not enough
+        services.cases_act(actor=personas.village_officer, case_ids=ids(cases), action="approve", at_position=2,
+                           today=START, evidence=[upload("application")])
+    with pytest.raises(ValidationFailed):
+        services.cases_act(actor=personas.village_officer, case_ids=ids(cases), action="approve", at_position=2,
+                           today=START, evidence=[upload("minutes"), upload("no-such-kind")])
+    assert stored() == before
+    assert not cases[0].evidence.exists()
+
+
+def test_only_the_acting_role_records_an_objection_received_in_person(personas):
+    from jingzhun.workflow.tests.factories import village_notice
+
+    notice = village_notice(personas, households(personas.village_officer, 1))
+    for reader in (personas.auditor, personas.evaluator, personas.cadre):
+        with pytest.raises(ActionForbidden):
+            services.objection_file(notice=notice, entry_id=notice.entries.get().pk, filed_by_name="某人",
+                                    contact="电话", content="情况不实", actor=reader, today=START)
+    assert not notice.objections.exists()

@@ -157,3 +157,48 @@ def test_the_public_form_limits_objections_per_connection(client, personas, toda
     assert refused.status_code == 429
     assert Objection.objects.count() == views.PUBLIC_OBJECTIONS_PER_HOUR
     cache.clear()
+
+
+def test_evidence_files_and_objectors_are_for_the_roles_that_need_them(client, personas, today):
+    _homes, cases, notice = _posted_notice(personas, count=1)
+    services.objection_file(notice=notice, entry_id=notice.entries.get().pk, filed_by_name="王五",
+                            contact="13912345678", content="收入不实", today=START)
+    evidence = cases[0].evidence.first()
+    url = reverse("workflow:evidence", kwargs={"pk": evidence.pk})
+    notice_url = reverse("workflow:notice", kwargs={"pk": notice.pk})
+    for reader in (personas.evaluator, personas.cadre):
+        client.force_login(reader)
+        assert client.get(url).status_code == 403
+        page = client.get(notice_url).content.decode()
+        assert "13912345678" not in page and "王五" not in page and "收入不实" in page
+    client.force_login(personas.village_officer)
+    assert client.get(url).status_code == 200
+    assert "13912345678" in client.get(notice_url).content.decode()
+
+
+@pytest.mark.parametrize("value", ["²", "9" * 5000, "-1", "x"])
+def test_malformed_numbers_in_forms_are_refused_not_crashed(client, personas, today, value):
+    _homes, cases, notice = _posted_notice(personas, count=1)
+    public = client.post(reverse("notices:public", kwargs={"token": notice.public_token}),
+                         {"entry": value, "filed_by_name": "张三", "contact": "电话", "content": "情况不实"})
+    assert public.status_code == 422
+    client.force_login(personas.village_officer)
+    step = client.post(_step_url(cases[0]), {"case": [value], "position": value, "do": "approve"})
+    assert step.status_code in (404, 409, 422)
+    staff = client.post(reverse("workflow:notice", kwargs={"pk": notice.pk}),
+                        {"do": "resolve", "objection": value, "resolution": "x"})
+    assert staff.status_code == 404
+    recorded = client.post(reverse("workflow:notice", kwargs={"pk": notice.pk}),
+                           {"do": "object", "entry": value, "filed_by_name": "张三", "contact": "电话", "content": "不实"})
+    assert recorded.status_code == 422
+
+
+def test_a_county_officer_opening_a_locked_year_is_told_who_requests_a_change(client, personas, today):
+    (home,) = households(personas.village_officer, 1)
+    HouseholdYear.objects.filter(household=home, year=2024).update(locked=True, status="poor")
+    client.force_login(personas.county_officer)
+    url = reverse("web:year_edit", kwargs={"pk": home.pk, "year": 2024})
+    page = client.get(url)
+    assert page.status_code == 200 and 'type="submit" class="btn primary big"' not in page.content.decode()
+    response = client.post(url, {"wage_income": "9000"})
+    assert response.status_code == 302 and not Case.objects.exists()
