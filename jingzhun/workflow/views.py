@@ -22,6 +22,8 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
 from jingzhun.accounts.roles import Capability, can
+from jingzhun.accounts.scope import area_scope_q
+from jingzhun.areas.models import Area, AreaLevel
 from jingzhun.areas.selectors import area_get, area_villages
 from jingzhun.core import clock
 from jingzhun.core.exceptions import ActionForbidden, DomainError, NotFound, ValidationFailed
@@ -127,9 +129,13 @@ def start(request: HttpRequest) -> HttpResponse:
         raise ActionForbidden()
     form = StartForm(data or None)
     form.fields["procedure"].choices = [(p.key, p.name_zh) for p in procedures]
-    villages = list(area_villages(actor=user)[:2000])
-    form.fields["area"].choices = [(a.code, f"{a.parent.name if a.parent else ''} {a.name}") for a in villages]
     procedure = next((p for p in procedures if p.key == data.get("procedure")), procedures[0])
+    if procedure.subject == Subject.COUNTY:  # a county exit is started for the county itself
+        villages = list(Area.objects.filter(area_scope_q(user, "code"), level=AreaLevel.COUNTY)
+                        .select_related("parent").order_by("code")[:200])
+    else:
+        villages = list(area_villages(actor=user)[:2000])
+    form.fields["area"].choices = [(a.code, f"{a.parent.name if a.parent else ''} {a.name}") for a in villages]
     area_code = data.get("area") or (villages[0].code if villages else "")
     context: dict[str, Any] = {"form": form, "procedure": procedure, "year": year, "area_code": area_code,
                                "today": today, "effect": procedure.effect,

@@ -202,3 +202,16 @@ def test_a_county_officer_opening_a_locked_year_is_told_who_requests_a_change(cl
     assert page.status_code == 200 and 'type="submit" class="btn primary big"' not in page.content.decode()
     response = client.post(url, {"wage_income": "9000"})
     assert response.status_code == 302 and not Case.objects.exists()
+
+
+def test_a_county_exit_is_started_from_the_page_for_the_county(client, personas, today):
+    from jingzhun.testing.personas import COUNTY
+
+    client.force_login(personas.county_officer)
+    page = client.get(reverse("workflow:start"), {"procedure": "county_exit", "year": 2024})
+    assert page.status_code == 200 and f'value="{COUNTY}"' in page.content.decode()
+    response = client.post(reverse("workflow:start"), {"procedure": "county_exit", "year": 2024, "area": COUNTY,
+                                                       "subject_area": COUNTY})
+    assert response.status_code == 302
+    case = Case.objects.get(procedure_key="county_exit")
+    assert case.area_id == COUNTY and case.step.role == "city_officer"
