@@ -7,6 +7,10 @@ Township digits: 001–099 街道, 100–199 镇, 200–399 乡, 400–599 政�
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterable
+from typing import TypeVar
+
+T = TypeVar("T")
 
 PROVINCE, CITY, COUNTY, TOWNSHIP, VILLAGE = 1, 2, 3, 4, 5
 LEVEL_PREFIX_LENGTH = {PROVINCE: 2, CITY: 4, COUNTY: 6, TOWNSHIP: 9, VILLAGE: 12}
@@ -57,6 +61,23 @@ def parent_candidates(code: str) -> list[str]:
     for lvl in range(level - 1, 0, -1):
         out.append(code[: LEVEL_PREFIX_LENGTH[lvl]].ljust(12, "0"))
     return out
+
+
+def region_chain(code: str | None) -> list[str | None]:
+    """``code``, then the codes that may be above it nearest first, then None (the nation)."""
+    return [code, *parent_candidates(code), None] if code else [None]
+
+
+def nearest_regional(rows: Iterable[T], code: str | None, *, region: Callable[[T], str | None],
+                     year: Callable[[T], int]) -> T | None:
+    """Of ``rows`` keyed by region (None for the national row), take those of the region nearest to
+    ``code`` on the way up that has any, and of them the one with the latest year. None if none."""
+    rows = list(rows)
+    for level_code in region_chain(code):
+        candidates = [r for r in rows if region(r) == level_code]
+        if candidates:
+            return max(candidates, key=year)
+    return None
 
 
 def township_kind(code: str) -> str | None:

@@ -35,14 +35,6 @@ CADRE_REGISTERED = register_action("assistance.cadre.registered", _("Assistance 
 PAIRING_STARTED = register_action("assistance.pairing.started", _("Cadre paired with a household"))
 PAIRING_ENDED = register_action("assistance.pairing.ended", _("Pairing ended"))
 
-ID_MESSAGES = {
-    "length": _("An ID number has 18 characters."),
-    "format": _("An ID number has 17 digits and a final digit or X."),
-    "checksum": _("This ID number is not valid (its check digit does not match)."),
-    "birth_date": _("The birth date in this ID number is not valid."),
-    "future_birth_date": _("The birth date in this ID number is in the future."),
-    "region": _("The region code of this ID number is unknown."),
-}
 
 
 def _require(actor: Any) -> None:
@@ -108,7 +100,7 @@ def cadre_register(*, actor: Any, data: Mapping[str, Any], today: dt.date | None
         problems.append(issue("name", "required", _("Give the cadre's name.")))
     check = idcard.check_resident_id(str(data.get("id_number") or ""), today=today)
     if check.error:
-        problems.append(issue("id_number", f"id_{check.error}", ID_MESSAGES[check.error]))
+        problems.append(issue("id_number", f"id_{check.error}", validation.ID_MESSAGES[check.error]))
     elif Cadre.objects.filter(id_base=check.base).exists():
         problems.append(issue("id_number", "duplicate_cadre", _("This person is already registered as a cadre.")))
     elif _registered_poor(check.base, today):

@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.db.models import Q
+
 from jingzhun.areas import codes
 from jingzhun.core.exceptions import NotFound
 from jingzhun.policy.models import PolicyParameter
@@ -27,22 +29,13 @@ class ResolvedParameter:
 
 def policy_resolve(*, kind: str, year: int, area_code: str | None = None) -> ResolvedParameter:
     """The parameter in force; raises NotFound when no row applies (e.g. a year before any value)."""
-    chain: list[str | None] = []
-    if area_code:
-        chain = [area_code, *codes.parent_candidates(area_code)]
-    chain.append(None)
-    rows = list(
-        PolicyParameter.objects.filter(kind=kind, year__lte=year)
-        .filter(area_id__in=[c for c in chain if c]) .values("area_id", "year", "value", "certainty", "source")
-    ) + list(
-        PolicyParameter.objects.filter(kind=kind, year__lte=year, area__isnull=True)
-        .values("area_id", "year", "value", "certainty", "source")
-    )
-    for level_code in chain:
-        candidates = [r for r in rows if r["area_id"] == level_code]
-        if candidates:
-            best = max(candidates, key=lambda r: r["year"])
-            return ResolvedParameter(kind, best["value"], best["year"], level_code, best["certainty"], best["source"])
+    chain = [c for c in codes.region_chain(area_code) if c]
+    rows = (PolicyParameter.objects.filter(kind=kind, year__lte=year)
+            .filter(Q(area_id__in=chain) | Q(area__isnull=True))
+            .values("area_id", "year", "value", "certainty", "source"))
+    best = codes.nearest_regional(rows, area_code, region=lambda r: r["area_id"], year=lambda r: r["year"])
+    if best is not None:
+        return ResolvedParameter(kind, best["value"], best["year"], best["area_id"], best["certainty"], best["source"])
     raise NotFound()
 
 

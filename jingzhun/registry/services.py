@@ -368,6 +368,17 @@ def _household_year_write(*, actor: Any, household: Household, year: int, cleane
     return record
 
 
+def _checked_year(existing: HouseholdYear | None, data: Mapping[str, Any], year: int) -> dict[str, Any]:
+    """``data`` over the saved record of ``year``, checked as a whole; raises ValidationFailed."""
+    unknown = [k for k in data if k not in HOUSEHOLD_YEAR_FIELDS]
+    merged = {**(_snapshot(existing, HOUSEHOLD_YEAR_FIELDS) if existing else {}), **data, "year": year}
+    problems, cleaned = validation.check_household_year(merged)
+    problems += [issue(k, "unknown_field", _("This field cannot be changed here.")) for k in unknown]
+    if problems:
+        raise ValidationFailed(issues=problems)
+    return cleaned
+
+
 @transaction.atomic
 def household_year_save(*, actor: Any, household_id: int, year: int, expected_version: int | None,
                         data: Mapping[str, Any]) -> HouseholdYear:
@@ -380,12 +391,7 @@ def household_year_save(*, actor: Any, household_id: int, year: int, expected_ve
               "request (数据变更审批) to correct it."),
             code="locked",
         )
-    unknown = [k for k in data if k not in HOUSEHOLD_YEAR_FIELDS]
-    merged = {**(_snapshot(existing, HOUSEHOLD_YEAR_FIELDS) if existing else {}), **data, "year": year}
-    problems, cleaned = validation.check_household_year(merged)
-    problems += [issue(k, "unknown_field", _("This field cannot be changed here.")) for k in unknown]
-    if problems:
-        raise ValidationFailed(issues=problems)
+    cleaned = _checked_year(existing, data, year)
     _bump_household(household, expected_version)
     return _household_year_write(actor=actor, household=household, year=year, cleaned=cleaned, existing=existing)
 
@@ -435,12 +441,7 @@ def household_year_apply_decision(*, actor: Any, household_id: int, year: int, c
         raise NotFound()
     _bump_household(household, None)  # takes the household's row lock before the year is read
     existing = HouseholdYear.objects.select_for_update().filter(household=household, year=year).first()
-    unknown = [k for k in changes if k not in HOUSEHOLD_YEAR_FIELDS]
-    merged = {**(_snapshot(existing, HOUSEHOLD_YEAR_FIELDS) if existing else {}), **changes, "year": year}
-    problems, cleaned = validation.check_household_year(merged)
-    problems += [issue(k, "unknown_field", _("This field cannot be changed here.")) for k in unknown]
-    if problems:
-        raise ValidationFailed(issues=problems)
+    cleaned = _checked_year(existing, changes, year)
     return _household_year_write(actor=actor, household=household, year=year, cleaned=cleaned, existing=existing,
                                  action=HOUSEHOLD_YEAR_DECIDED, event_kind=event_kind, event_note=note, extra=extra,
                                  lock=True, occurred_on=occurred_on)

@@ -177,15 +177,13 @@ def case_list(request: HttpRequest, status: str = "", procedure: str = "", year:
               offset: int = Query(0, ge=0)) -> dict[str, Any]:
     """Cases whose household, village or county is inside your areas; ``waiting_for_me`` keeps the
     open ones at a step your role acts on."""
-    queryset = selectors.case_queryset(actor=request.auth)
+    queryset = (selectors.waiting_for if waiting_for_me else selectors.case_queryset)(actor=request.auth)
     if status:
         queryset = queryset.filter(status=status)
     if procedure:
         queryset = queryset.filter(procedure_key=procedure)
     if year:
         queryset = queryset.filter(year=year)
-    if waiting_for_me:
-        queryset = queryset.filter(status="open", step__role=getattr(request.auth, "role", ""))
     queryset = queryset.order_by("id")
     return {"count": queryset.count(), "items": [_case(c) for c in queryset[offset:offset + limit]]}
 
@@ -236,7 +234,7 @@ def notice_list(request: HttpRequest, status: str = "") -> list[dict[str, Any]]:
 def notice_detail(request: HttpRequest, notice_id: int) -> dict[str, Any]:
     notice = selectors.notice_get(actor=request.auth, pk=notice_id)
     # Who objected is for the officials who check the objection, as the public form promises.
-    manages = selectors.may_act(request.auth, Case(area_id=notice.area_id), notice.step)
+    manages = selectors.may_act_in(request.auth, notice.area_id, notice.step)
     return {**_notice(notice),
             "entries": [{"id": e.pk, "line": e.line, "case_id": e.case_id, "name": e.name, "group_name": e.group_name,
                          "household_size": e.household_size, "decision": e.decision, "reason": e.reason,

@@ -18,8 +18,8 @@ from jingzhun.areas.services import area_year_apply_decision
 from jingzhun.core.exceptions import FieldIssue, NotFound, issue
 from jingzhun.policy.models import ParameterKind
 from jingzhun.policy.selectors import policy_value
-from jingzhun.registry import validation
-from jingzhun.registry.models import CodeItem, HouseholdYear, PersonYear, StatusEvent
+from jingzhun.registry import codelists, validation
+from jingzhun.registry.models import HouseholdYear, PersonYear, StatusEvent
 from jingzhun.registry.services import HOUSEHOLD_YEAR_FIELDS, household_year_apply_decision
 from jingzhun.workflow.models import Case, Effect, Procedure
 
@@ -53,7 +53,16 @@ DEFAULT_REASON = {
 
 
 def _code_ok(list_key: str, code: Any) -> bool:
-    return bool(code) and CodeItem.objects.filter(code_list_id=list_key, code=str(code), active=True).exists()
+    return bool(code) and codelists.is_valid(list_key, str(code))
+
+
+def proposal_text(case: Case) -> str:
+    """What the notice says is proposed for ``case``; a monitoring case names its type."""
+    text = PROPOSAL_TEXT[case.procedure.effect]
+    kind = str(case.params.get("monitoring_type") or "")
+    if case.procedure.effect == Effect.MONITOR and codelists.is_valid("monitoring_type", kind):
+        text = f"{text}（{codelists.label('monitoring_type', kind, 'zh-hans')}）"
+    return text
 
 
 def _year_record(household_id: int, year: int) -> HouseholdYear | None:

@@ -17,6 +17,7 @@ Writes go through ``workflow.services`` only; the allowed moves are in ``workflo
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 
 from django.conf import settings
@@ -207,6 +208,10 @@ class Case(models.Model):
 
     def __str__(self) -> str:
         return f"{self.procedure_key} {self.year} {self.household_id or self.area_id}"
+
+    def overdue_on(self, today: dt.date) -> bool:
+        """Past the procedure's or the step's time limit on ``today`` (as ``selectors.overdue_cases``)."""
+        return bool((self.due_on and self.due_on < today) or (self.step_due_on and self.step_due_on < today))
 
 
 class EvidenceKind(models.TextChoices):

@@ -25,14 +25,12 @@ def procedure_resolve(*, key: str, year: int, area_code: str | None) -> Procedur
     """The definition of ``key`` in force for ``year`` in ``area_code``: the nearest region that has
     an active one (county, then city, then province, then the national preset), latest
     ``from_year`` not after ``year``. Raises NotFound when none applies."""
-    chain: list[str | None] = [area_code, *codes.parent_candidates(area_code)] if area_code else []
-    chain.append(None)
-    rows = list(Procedure.objects.filter(key=key, from_year__lte=year, active=True)
-                .filter(Q(region__isnull=True) | Q(region_id__in=[c for c in chain if c])))
-    for region in chain:
-        candidates = [p for p in rows if p.region_id == region]
-        if candidates:
-            return max(candidates, key=lambda p: p.from_year)
+    chain = [c for c in codes.region_chain(area_code) if c]
+    rows = Procedure.objects.filter(key=key, from_year__lte=year, active=True).filter(
+        Q(region__isnull=True) | Q(region_id__in=chain))
+    best = codes.nearest_regional(rows, area_code, region=lambda p: p.region_id, year=lambda p: p.from_year)
+    if best is not None:
+        return best
     raise NotFound()
 
 
@@ -65,14 +63,19 @@ def case_get(*, actor: Any, pk: int) -> Case:
 
 def may_act(actor: Any, case: Case, step: Step | None = None) -> bool:
     """Whether ``actor`` is the role and area that acts at ``step`` (default: the case's current step)."""
-    step = step or case.step
+    return may_act_in(actor, case.area_id, step or case.step)
+
+
+def may_act_in(actor: Any, area_code: str, step: Step | None) -> bool:
+    """Whether ``actor`` is the role that acts at ``step`` and covers ``area_code`` at the step's level
+    (a case's area, or the area a notice is posted in)."""
     if step is None or actor is None or not getattr(actor, "is_active", False):
         return False
     if sees_everything(actor):
         return True
     if getattr(actor, "role", "") != step.role:
         return False
-    return code_in_scope(actor, flows.area_at_level(case.area_id, step.level))
+    return code_in_scope(actor, flows.area_at_level(area_code, step.level))
 
 
 def may_start(actor: Any, procedure_key: str, year: int, area_code: str) -> bool:
@@ -82,7 +85,7 @@ def may_start(actor: Any, procedure_key: str, year: int, area_code: str) -> bool
     except NotFound:
         return False
     first = procedure.steps.order_by("position").first()
-    return first is not None and may_act(actor, Case(area_id=area_code), first)
+    return first is not None and may_act_in(actor, area_code, first)
 
 
 def household_cases(*, actor: Any, household_id: int) -> list[Case]:
@@ -99,6 +102,14 @@ class QueueRow:
     overdue: int
 
 
+def waiting_for(*, actor: Any) -> QuerySet[Case]:
+    """Open cases in the actor's areas standing at a step of the actor's role (all for a superuser)."""
+    cases = case_queryset(actor=actor).filter(status=CaseStatus.OPEN)
+    if not sees_everything(actor):
+        cases = cases.filter(step__role=getattr(actor, "role", ""))
+    return cases
+
+
 def _overdue_q(today: dt.date) -> Q:
     return Q(due_on__lt=today) | Q(step_due_on__lt=today)
 
@@ -106,10 +117,7 @@ def _overdue_q(today: dt.date) -> Q:
 def queue(*, actor: Any, today: dt.date) -> list[QueueRow]:
     """Open cases waiting for the actor's role in the actor's areas, by step, year and area, with
     how many of them are past their time limit."""
-    cases = case_queryset(actor=actor).filter(status=CaseStatus.OPEN)
-    if not sees_everything(actor):
-        cases = cases.filter(step__role=getattr(actor, "role", ""))
-    rows = (cases.values("step_id", "year", "area_id", "area__name")
+    rows = (waiting_for(actor=actor).values("step_id", "year", "area_id", "area__name")
             .annotate(count=Count("id"), overdue=Count("id", filter=_overdue_q(today)))
             .order_by("step__procedure__key", "year", "step__position", "area_id"))
     steps = Step.objects.select_related("procedure").in_bulk({r["step_id"] for r in rows})
@@ -119,10 +127,7 @@ def queue(*, actor: Any, today: dt.date) -> list[QueueRow]:
 
 def overdue_cases(*, actor: Any, today: dt.date) -> QuerySet[Case]:
     """Open cases past the procedure's or the step's time limit, for the level that must act now."""
-    cases = case_queryset(actor=actor).filter(status=CaseStatus.OPEN).filter(_overdue_q(today))
-    if not sees_everything(actor):
-        cases = cases.filter(step__role=getattr(actor, "role", ""))
-    return cases.order_by("due_on", "step_due_on", "id")
+    return waiting_for(actor=actor).filter(_overdue_q(today)).order_by("due_on", "step_due_on", "id")
 
 
 def cases_at(*, actor: Any, step_id: int, area_code: str, year: int) -> QuerySet[Case]:

@@ -62,6 +62,7 @@ from jingzhun.workflow.models import (
 from jingzhun.workflow.selectors import (
     case_queryset,
     may_act,
+    may_act_in,
     notice_queryset,
     on_open_notice,
     procedure_resolve,
@@ -305,6 +306,10 @@ def cases_start(*, actor: Any, procedure_key: str, year: int, household_ids: Seq
     if not isinstance(params or {}, dict) or not all(isinstance(v, dict) for v in (params_by_subject or {}).values()):
         raise ValidationFailed(issues=[issue("params", "invalid", _("The parameters are not valid."))])
     uploads = _checked_uploads(evidence)
+
+    def params_for(subject: Any) -> dict[str, Any]:
+        return {**(params or {}), **((params_by_subject or {}).get(subject.pk) or {})}
+
     subjects: list[tuple[Any, str]] = []
     if household_ids:
         household_ids = _ids(household_ids)
@@ -334,11 +339,11 @@ def cases_start(*, actor: Any, procedure_key: str, year: int, household_ids: Seq
                 expected_subject and procedure.subject != expected_subject) or (
                 not household_ids and procedure.subject == Subject.HOUSEHOLD):
             raise ValidationFailed(_("This procedure cannot be started here."), code="not_startable")
-        if not may_act(actor, Case(area_id=area_code), first):
+        if not may_act_in(actor, area_code, first):
             raise ActionForbidden()
         for subject in members:
             key = subject.pk
-            case_params = {**(params or {}), **((params_by_subject or {}).get(key) or {})}
+            case_params = params_for(subject)
             prefix = f"households[{key}]" if household_ids else f"areas[{key}]"
             problems += effects.start_problems(procedure=procedure, subject=subject, year=year, params=case_params,
                                                today=today, prefix=prefix)
@@ -367,7 +372,7 @@ def cases_start(*, actor: Any, procedure_key: str, year: int, household_ids: Seq
         batch = CaseBatch.objects.create(procedure=procedure, year=year, area_id=area_code, created_by=actor)
         cases = []
         for subject in members:
-            case_params = {**(params or {}), **((params_by_subject or {}).get(subject.pk) or {})}
+            case_params = params_for(subject)
             case = Case(procedure=procedure, procedure_key=procedure.key, year=year, batch=batch,
                         household=subject if household_ids else None, area_id=area_code, params=case_params,
                         started_on=today, clue_on=clue_on, started_by=actor, step_since=today)
@@ -465,7 +470,7 @@ def cases_act(*, actor: Any, case_ids: Iterable[int], action: str, at_position: 
 
 
 @_atomic_with_files
-def evidence_add(*, actor: Any, case_ids: Iterable[int], kind: str, upload: Any, today: dt.date | None = None) -> list[Evidence]:
+def evidence_add(*, actor: Any, case_ids: Iterable[int], kind: str, upload: Any) -> list[Evidence]:
     """Attach a file to open cases at their current step (before approving it), by the acting role."""
     cases = _lock_cases(actor, case_ids)
     for case in cases:
@@ -556,21 +561,13 @@ def notice_publish(*, actor: Any, case_ids: Iterable[int], at_position: int, con
         status=NoticeStatus.CLOSED if announcement else NoticeStatus.OPEN, published_by=actor,
         closed_by=actor if announcement else None, closed_on=today if announcement else None,
     )
-    proposal = effects.PROPOSAL_TEXT[effect]
-    if effect == Effect.MONITOR:
-        from jingzhun.registry.models import CodeItem
-
-        labels = dict(CodeItem.objects.filter(code_list_id="monitoring_type").values_list("code", "label_zh"))
     for line, case in enumerate(sorted(cases, key=lambda c: (c.household.group_name if c.household_id else "",
                                                                 _case_name(c), c.pk)), start=1):
-        decision_text = proposal
-        if effect == Effect.MONITOR and case.params.get("monitoring_type") in labels:
-            decision_text = f"{proposal}（{labels[case.params['monitoring_type']]}）"
         NoticeEntry.objects.create(
             notice=notice, case=case, line=line, name=_case_name(case),
             group_name=case.household.group_name if case.household_id else "",
             household_size=case.household.member_count if case.household_id else None,
-            decision=decision_text, reason=texts[case.pk],
+            decision=effects.proposal_text(case), reason=texts[case.pk],
         )
         _decide(case, action=DecisionAction.POSTED, actor=actor, step=step, to_position=case.position, today=today,
                 notice=notice)
@@ -597,7 +594,7 @@ def objection_file(*, notice: Notice, entry_id: int | None, filed_by_name: str, 
     if actor is not None:
         if not (sees_everything(actor) or code_in_scope(actor, notice.area_id)):
             raise NotFound()
-        if not may_act(actor, Case(area_id=notice.area_id), notice.step):
+        if not may_act_in(actor, notice.area_id, notice.step):
             raise ActionForbidden()
     if notice.kind != NoticeKind.PUBLICITY or notice.status != NoticeStatus.OPEN or not (
             notice.starts_on <= today <= notice.ends_on):
@@ -627,8 +624,7 @@ def _notice_for_staff(actor: Any, notice_id: int) -> Notice:
     notice = notice_queryset(actor=actor).select_for_update(of=("self",)).filter(pk=notice_id).first()
     if notice is None:
         raise NotFound()
-    probe = Case(area_id=notice.area_id)
-    if not may_act(actor, probe, notice.step):
+    if not may_act_in(actor, notice.area_id, notice.step):
         raise ActionForbidden()
     return notice
 

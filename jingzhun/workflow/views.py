@@ -8,6 +8,7 @@ what the notice shows and accept objections while it runs.
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 from typing import Any
 
 from django import forms
@@ -27,10 +28,11 @@ from jingzhun.areas.models import Area, AreaLevel
 from jingzhun.areas.selectors import area_get, area_villages
 from jingzhun.core import clock
 from jingzhun.core.exceptions import ActionForbidden, DomainError, NotFound, ValidationFailed
-from jingzhun.registry.models import CodeItem, HouseholdYear
+from jingzhun.registry import codelists
+from jingzhun.registry.models import HouseholdYear
 from jingzhun.registry.selectors import household_queryset
 from jingzhun.web.views import page
-from jingzhun.workflow import calendar, pdf, selectors, services
+from jingzhun.workflow import calendar, flows, pdf, selectors, services
 from jingzhun.workflow.models import (
     CaseStatus,
     Decision,
@@ -40,6 +42,7 @@ from jingzhun.workflow.models import (
     NoticeKind,
     NoticeStatus,
     ObjectionStatus,
+    Step,
     StepKind,
     Subject,
 )
@@ -73,11 +76,6 @@ def _date(value: Any) -> dt.date | None:
         return dt.date.fromisoformat(str(value)) if value else None
     except ValueError:
         return None
-
-
-def _code_choices(list_key: str) -> list[tuple[str, str]]:
-    return list(CodeItem.objects.filter(code_list_id=list_key, active=True)
-                .order_by("sort_order", "code").values_list("code", "label_zh"))
 
 
 # --- queue ------------------------------------------------------------------------------------
@@ -139,9 +137,10 @@ def start(request: HttpRequest) -> HttpResponse:
     area_code = data.get("area") or (villages[0].code if villages else "")
     context: dict[str, Any] = {"form": form, "procedure": procedure, "year": year, "area_code": area_code,
                                "today": today, "effect": procedure.effect,
-                               "monitoring_types": _code_choices("monitoring_type"),
-                               "risk_types": _code_choices("risk_type"), "causes": _code_choices("poverty_cause"),
-                               "methods": _code_choices("elimination_method"), "evidence_kinds": EvidenceKind.choices}
+                               **{name: codelists.choices(list_key, blank=False) for name, list_key in (
+                                   ("monitoring_types", "monitoring_type"), ("risk_types", "risk_type"),
+                                   ("causes", "poverty_cause"), ("methods", "elimination_method"))},
+                               "evidence_kinds": EvidenceKind.choices}
     first_step = procedure.steps.order_by("position").first()
     context["first_step"] = first_step
     if procedure.subject == Subject.HOUSEHOLD and area_code:
@@ -151,8 +150,7 @@ def start(request: HttpRequest) -> HttpResponse:
         open_ids = set(selectors.case_queryset(actor=user).filter(procedure_key=procedure.key, year=year,
                                                                    status=CaseStatus.OPEN, household__in=homes)
                        .values_list("household_id", flat=True))
-        status_labels = dict(_code_choices("household_status"))
-        context["households"] = [{"h": h, "status": status_labels.get(statuses.get(h.pk, ""), "—"),
+        context["households"] = [{"h": h, "status": codelists.label("household_status", statuses.get(h.pk, "")) or "—",
                                   "open": h.pk in open_ids} for h in homes]
     if request.method == "POST" and form.is_valid():
         params = _start_params(request, procedure.effect)
@@ -193,8 +191,6 @@ def _start_params(request: HttpRequest, effect: str) -> dict[str, Any]:
 
 def area_code_for(case: Any) -> str:
     """The area a step screen lists: the case's own area at the step's level."""
-    from jingzhun.workflow import flows
-
     return flows.area_at_level(case.area_id, case.step.level) if case.step else case.area_id
 
 
@@ -214,8 +210,6 @@ def step(request: HttpRequest, step_id: int, area_code: str, year: int) -> HttpR
     cases = list(selectors.cases_at(actor=user, step_id=step_id, area_code=area_code, year=year)[:MAX_LIST])
     step_obj = cases[0].step if cases else None
     if step_obj is None:
-        from jingzhun.workflow.models import Step
-
         step_obj = Step.objects.select_related("procedure").filter(pk=step_id).first()
         if step_obj is None:
             raise NotFound()
@@ -236,7 +230,7 @@ def step(request: HttpRequest, step_id: int, area_code: str, year: int) -> HttpR
             if action == "attach":
                 if not evidence:
                     raise ValidationFailed(_("Choose a file to upload."), code="required")
-                services.evidence_add(actor=user, case_ids=ids, kind=evidence[0][0], upload=evidence[0][1], today=today)
+                services.evidence_add(actor=user, case_ids=ids, kind=evidence[0][0], upload=evidence[0][1])
                 messages.success(request, _("File attached to %(count)s case(s).") % {"count": len(ids)})
             else:
                 services.cases_act(actor=user, case_ids=ids, action=action, at_position=position,
@@ -255,11 +249,9 @@ def _step_context(user: Any, step_obj: Any, area: Any, year: int, cases: list[An
     procedure = step_obj.procedure
     steps = list(procedure.steps.order_by("position"))
     posted = selectors.on_open_notice([c.pk for c in cases])
-    evidence_counts: dict[int, int] = {}
-    for case_id in Evidence.objects.filter(case__in=cases, step=step_obj).values_list("case_id", flat=True):
-        evidence_counts[case_id] = evidence_counts.get(case_id, 0) + 1
+    evidence_counts = Counter(Evidence.objects.filter(case__in=cases, step=step_obj).values_list("case_id", flat=True))
     rows = [{"case": c, "posted": c.pk in posted, "evidence": evidence_counts.get(c.pk, 0),
-             "overdue": bool((c.due_on and c.due_on < today) or (c.step_due_on and c.step_due_on < today)),
+             "overdue": c.overdue_on(today),
              "may_act": selectors.may_act(user, c)} for c in cases]
     notice_days = None
     if step_obj.kind == StepKind.NOTICE:
@@ -364,14 +356,8 @@ def notice(request: HttpRequest, pk: int) -> HttpResponse:
         "public_url": request.build_absolute_uri(reverse("notices:public", kwargs={"token": notice_obj.public_token})),
         "today": today, "can_close": notice_obj.status == NoticeStatus.OPEN and today > notice_obj.ends_on,
         "accepting": _accepting(notice_obj, today),
-        "may_manage": selectors.may_act(user, _probe(notice_obj), notice_obj.step),
+        "may_manage": selectors.may_act_in(user, notice_obj.area_id, notice_obj.step),
     }, status=status)
-
-
-def _probe(notice_obj: Any) -> Any:
-    from jingzhun.workflow.models import Case
-
-    return Case(area_id=notice_obj.area_id)
 
 
 def _accepting(notice_obj: Any, today: dt.date) -> bool:
@@ -415,9 +401,8 @@ def public_notice(request: HttpRequest, token: str) -> HttpResponse:
         if _too_many_objections(request):
             messages.error(request, _("Too many objections were sent from this connection in the last hour. "
                                       "Please call the telephone on the notice instead."))
-            return render(request, "workflow/public_notice.html", {
-                "notice": notice_obj, "entries": selectors.notice_public_entries(notice_obj), "today": today,
-                "accepting": _accepting(notice_obj, today), "values": values}, status=429)
+            status = 429
+    if request.method == "POST" and status == 200:
         try:
             services.objection_file(notice=notice_obj, entry_id=_int(values["entry"]),
                                     filed_by_name=values["filed_by_name"], contact=values["contact"],
