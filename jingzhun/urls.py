@@ -10,5 +10,6 @@ urlpatterns = [
     path("imports/", include("jingzhun.imports.urls")),
     path("procedures/", include("jingzhun.workflow.urls")),
     path("notices/", include("jingzhun.workflow.public_urls")),
+    path("assistance/", include("jingzhun.assistance.urls")),
     path("", include("jingzhun.web.urls")),
 ]

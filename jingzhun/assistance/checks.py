@@ -1,0 +1,227 @@
+"""四查: are the people, projects, funds and measures in place in each village? (domain §2.4)
+
+``village_checks`` answers the four questions for every village inside an area and the actor's
+scope, for a year and a day, with the counts behind each answer:
+
+* **people (人员)** — every poor and monitored household has a current cadre; every household that
+  should be visited (poor, monitored or exited) was visited within ``visit_interval_days``; a poor or
+  exited village (``areas.AreaYear``) has a resident work team of at least three with a first secretary;
+* **measures (措施)** — every poor and monitored household has a plan for the year with at least one
+  measure, the plan has no gap (``matching.plan_gaps``), and no measure is past its deadline unfinished;
+* **projects (项目)** and **funds (资金)** — from ``funds.selectors`` when projects are recorded: every
+  funded project is in the project library; disbursement keeps up with completed projects.
+
+Each check is ``ok``, ``failed`` or ``not_applicable`` (a village with nothing to check) with the
+reasons as sentences. Everything is counted with a few grouped queries over the whole area; plan
+gaps are computed per household in Python from prefetched rows.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import Count
+from django.utils.translation import gettext_lazy as _
+
+from jingzhun.accounts.scope import area_scope_q
+from jingzhun.areas import codes
+from jingzhun.areas.models import Area, AreaLevel, AreaYear
+from jingzhun.assistance import matching, selectors
+from jingzhun.assistance.models import Measure, MeasureStatus, TeamRole
+from jingzhun.registry.models import HouseholdYear, PersonYear
+
+OK, FAILED, NOT_APPLICABLE = "ok", "failed", "not_applicable"
+CHECKS = ("people", "projects", "funds", "measures")
+CHECK_LABELS = {"people": _("People in place"), "projects": _("Projects in place"), "funds": _("Funds in place"),
+                "measures": _("Measures in place")}
+
+
+@dataclass
+class Check:
+    status: str = NOT_APPLICABLE
+    reasons: list[str] = field(default_factory=list)
+    counts: dict[str, Any] = field(default_factory=dict)
+
+    def fail(self, reason: Any) -> None:
+        self.status = FAILED
+        self.reasons.append(str(reason))
+
+
+@dataclass
+class VillageCheck:
+    village: Area
+    people: Check = field(default_factory=Check)
+    projects: Check = field(default_factory=Check)
+    funds: Check = field(default_factory=Check)
+    measures: Check = field(default_factory=Check)
+
+    @property
+    def passed(self) -> bool:
+        return all(getattr(self, name).status != FAILED for name in CHECKS)
+
+    def items(self) -> list[tuple[str, Any, Check]]:
+        return [(name, CHECK_LABELS[name], getattr(self, name)) for name in CHECKS]
+
+
+def _in_area(queryset: Any, field_name: str, area_code: str) -> Any:
+    if not area_code:
+        return queryset
+    low, high = codes.code_range(area_code)
+    return queryset.filter(**{f"{field_name}__gte": low, f"{field_name}__lte": high})
+
+
+def _villages(actor: Any, area_code: str) -> list[Area]:
+    villages = Area.objects.filter(area_scope_q(actor, "code"), level=AreaLevel.VILLAGE)
+    return list(_in_area(villages, "code", area_code).order_by("code"))
+
+
+def plan_gaps_bulk(household_ids: list[int], year: int) -> dict[int, list[matching.Gap]]:
+    """``matching.plan_gaps`` for many households at once (ids → gaps), from four grouped queries."""
+    facts: dict[int, dict[str, Any]] = {}
+    for row in (HouseholdYear.objects.filter(household_id__in=household_ids, year__lte=year)
+                .order_by("household_id", "-year")
+                .values("household_id", "main_cause", "other_cause_1", "other_cause_2", "risks")):
+        facts.setdefault(row["household_id"], row)
+    abilities: dict[int, dict[int, str]] = defaultdict(dict)
+    for household_id, person_id, ability in (
+            PersonYear.objects.filter(person__household_id__in=household_ids, person__status="active", year__lte=year)
+            .order_by("person_id", "-year").values_list("person__household_id", "person_id", "labour_ability")):
+        abilities[household_id].setdefault(person_id, ability)
+    measures: dict[int, list[matching.PlannedMeasure]] = defaultdict(list)
+    for household_id, kind, status in (
+            Measure.objects.filter(plan__household_id__in=household_ids, plan__year=year)
+            .exclude(status=MeasureStatus.CANCELLED).values_list("plan__household_id", "kind", "status")):
+        measures[household_id].append(
+            matching.PlannedMeasure(kind, status in (MeasureStatus.UNDER_WAY, MeasureStatus.DONE)))
+    out = {}
+    for household_id in household_ids:
+        row = facts.get(household_id) or {}
+        ability = abilities.get(household_id, {})
+        household_facts = matching.HouseholdFacts(
+            causes=tuple(c for c in (row.get("main_cause"), row.get("other_cause_1"), row.get("other_cause_2")) if c),
+            risks=tuple(row.get("risks") or ()),
+            has_labour=not ability or any(a in matching.LABOUR_CODES for a in ability.values()))
+        out[household_id] = matching.plan_gaps(household_facts, measures.get(household_id, []),
+                                               cause_label=selectors.cause_label, risk_label=selectors.risk_label)
+    return out
+
+
+def village_checks(*, actor: Any, year: int, on: dt.date, area_code: str = "") -> list[VillageCheck]:
+    """The four checks for every village inside ``area_code`` (all the actor's villages when empty)."""
+    villages = _villages(actor, area_code)
+    results = {v.code: VillageCheck(village=v) for v in villages}
+    if not results:
+        return []
+    scope_code = area_code or ""
+    needing = list(_in_area(HouseholdYear.objects.filter(area_scope_q(actor, "household__area_id"), year=year,
+                                                         status__in=selectors.NEEDS_CADRE,
+                                                         household__is_active=True), "household__area_id", scope_code)
+                   .values_list("household_id", "household__area_id"))
+    needing_by_village = Counter(village for _h, village in needing)
+    without_cadre = selectors.gaps_by_village(actor=actor, year=year, on=on, area_code=scope_code)
+    not_visited = Counter(selectors.households_not_visited(actor=actor, year=year, on=on, area_code=scope_code)
+                          .order_by().values_list("area_id", flat=True))
+    teams = {team.village_id: team for team in selectors.teams_in(actor=actor, on=on, area_code=scope_code)}
+    standing = {row.area_id: row.standing for row in
+                AreaYear.objects.filter(area_id__in=list(results), year__lte=year).order_by("area_id", "year")}
+    gaps = plan_gaps_bulk([h for h, _v in needing], year)
+    overdue = Counter(_in_area(Measure.objects.filter(plan__year=year, deadline__lt=on,
+                                                      status__in=(MeasureStatus.PLANNED, MeasureStatus.UNDER_WAY)),
+                               "plan__household__area_id", scope_code)
+                      .filter(area_scope_q(actor, "plan__household__area_id"))
+                      .values_list("plan__household__area_id", flat=True))
+    gap_households: Counter[str] = Counter()
+    gap_kinds: dict[str, Counter[str]] = defaultdict(Counter)
+    for household_id, village in needing:
+        if gaps[household_id]:
+            gap_households[village] += 1
+            for gap in gaps[household_id]:
+                gap_kinds[village][gap.code] += 1
+    for code, result in results.items():
+        _people(result.people, needing_by_village[code], without_cadre.get(code, 0), not_visited[code],
+                teams.get(code), standing.get(code))
+        _measures(result.measures, needing_by_village[code], gap_households[code], gap_kinds[code], overdue[code])
+    _projects_and_funds(actor, year, scope_code, results)
+    return list(results.values())
+
+
+def _people(check: Check, needing: int, without_cadre: int, not_visited: int, team: Any, standing: str | None) -> None:
+    check.counts = {"needing": needing, "without_cadre": without_cadre, "not_visited": not_visited,
+                    "team_members": 0, "first_secretary": None}
+    if team is not None:
+        members = [m for m in team.members.all() if m.left_on is None]
+        check.counts["team_members"] = len(members)
+        secretary = next((m.cadre.name for m in members if m.role == TeamRole.FIRST_SECRETARY), None)
+        check.counts["first_secretary"] = secretary
+    if not needing and standing is None and team is None:
+        return
+    check.status = OK
+    if without_cadre:
+        check.fail(_("%(n)s poor or monitored households have no assistance cadre.") % {"n": without_cadre})
+    if not_visited:
+        check.fail(_("%(n)s households were not visited within the visit period.") % {"n": not_visited})
+    if standing is not None:
+        if team is None:
+            check.fail(_("The village has no resident work team."))
+        else:
+            if check.counts["team_members"] < 3:
+                check.fail(_("The work team has fewer than three members."))
+            if check.counts["first_secretary"] is None:
+                check.fail(_("The village has no first secretary."))
+
+
+def _measures(check: Check, needing: int, with_gaps: int, kinds: Counter[str], overdue: int) -> None:
+    check.counts = {"needing": needing, "with_gaps": with_gaps, "gaps": dict(kinds), "overdue": overdue}
+    if not needing and not overdue:
+        return
+    check.status = OK
+    if kinds.get("no_measure"):
+        check.fail(_("%(n)s households have no plan or no measure for the year.") % {"n": kinds["no_measure"]})
+    others = with_gaps - kinds.get("no_measure", 0)
+    if others:
+        check.fail(_("%(n)s households' measures do not answer their causes or labour.") % {"n": others})
+    if overdue:
+        check.fail(_("%(n)s measures are past their deadline and not done.") % {"n": overdue})
+
+
+def _projects_and_funds(actor: Any, year: int, area_code: str, results: dict[str, VillageCheck]) -> None:
+    """Projects and funds per village, from the funds app."""
+    del actor, year, area_code, results
+
+
+def summary(results: list[VillageCheck]) -> dict[str, dict[str, int]]:
+    """Check name → {ok, failed, not_applicable} village counts."""
+    out = {name: dict.fromkeys((OK, FAILED, NOT_APPLICABLE), 0) for name in CHECKS}
+    for result in results:
+        for name in CHECKS:
+            out[name][getattr(result, name).status] += 1
+    return out
+
+
+def measures_by_pathway(*, actor: Any, year: int, area_code: str = "") -> list[dict[str, Any]]:
+    """五个一批 statistics: per pathway, the measures, households and persons reached (cancelled measures
+    left out), in the order of ``catalogue.PATHWAYS``."""
+    from jingzhun.assistance.catalogue import KIND_BY_CODE, PATHWAYS
+    from jingzhun.registry.models import Person
+
+    rows = (_in_area(Measure.objects.filter(area_scope_q(actor, "plan__household__area_id"), plan__year=year),
+                     "plan__household__area_id", area_code)
+            .exclude(status=MeasureStatus.CANCELLED).values_list("kind", "plan__household_id"))
+    households: dict[str, set[int]] = defaultdict(set)
+    measures: Counter[str] = Counter()
+    for kind, household_id in rows:
+        pathway = KIND_BY_CODE[kind].pathway if kind in KIND_BY_CODE else "guarantees"
+        households[pathway].add(household_id)
+        measures[pathway] += 1
+    every = set().union(*households.values()) if households else set()
+    sizes = dict(Person.objects.filter(household_id__in=every, status="active").values("household_id")
+                 .annotate(n=Count("id")).values_list("household_id", "n")) if every else {}
+    return [{"pathway": p, "measures": measures[p.code], "households": len(households[p.code]),
+             "persons": sum(sizes.get(h, 0) for h in households[p.code])} for p in PATHWAYS]
+
+
+__all__ = ["CHECKS", "FAILED", "NOT_APPLICABLE", "OK", "Check", "VillageCheck", "measures_by_pathway",
+           "plan_gaps_bulk", "summary", "village_checks"]
