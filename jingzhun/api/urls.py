@@ -15,6 +15,7 @@ from jingzhun.api import errors
 from jingzhun.api.auth import BearerToken
 from jingzhun.api.schemas import ErrorOut
 from jingzhun.areas.api import router as areas_router
+from jingzhun.assistance.api import assistance as assistance_router
 from jingzhun.core.exceptions import NotFound
 from jingzhun.registry.api import households, members
 from jingzhun.workflow.api import cases as cases_router
@@ -77,6 +78,7 @@ api.add_router("/households", households)
 api.add_router("/members", members)
 api.add_router("/cases", cases_router)
 api.add_router("/notices", notices_router)
+api.add_router("/assistance", assistance_router)
 
 fallback = Router()
 
