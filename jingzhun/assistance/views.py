@@ -27,6 +27,7 @@ from jingzhun.core.audit import audit_record, register_action
 from jingzhun.core.exceptions import ActionForbidden, DomainError, ValidationFailed
 from jingzhun.registry import codelists
 from jingzhun.registry.models import HouseholdYear
+from jingzhun.registry.selectors import household_latest_year
 from jingzhun.web.views import page
 
 REPORT_EXPORTED = register_action("assistance.report.exported", _("Assistance report exported"))
@@ -51,8 +52,11 @@ def _date(value: Any, default: dt.date) -> dt.date:
 
 
 def _year(request: HttpRequest, today: dt.date) -> int:
+    """``?year=``, else the latest year the registry has records for, else this year."""
     year = _int(request.GET.get("year"))
-    return year if year and 2013 <= year <= today.year + 1 else today.year
+    if year and 2013 <= year <= today.year + 1:
+        return year
+    return household_latest_year(actor=request.user) or today.year
 
 
 def _villages(user: Any) -> list[Any]:

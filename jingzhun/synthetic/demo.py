@@ -63,6 +63,7 @@ def build_demo(*, persons: int = 20_000, seed: int = DEMO_SEED, progress: Any = 
     logins = _ensure_accounts()
     examples = _register_examples()
     _start_demo_procedures()
+    _build_assistance()
     return {"persons_created": created, "examples_created": examples, "logins": logins, "password": DEMO_PASSWORD,
             "households": _demo_households().count()}
 
@@ -167,6 +168,14 @@ def _register_examples() -> int:
                            members=example["members"], year=DEMO_YEAR, year_data=example["year_data"])
         created += 1
     return created
+
+
+def _build_assistance() -> None:
+    """Units, cadres, a work team, pairings, plans and visits in the demo village (assistance app)."""
+    from jingzhun.assistance.demo import build_assistance_demo
+
+    village = User.objects.get(username="village_officer").scope.get()
+    build_assistance_demo(village_code=village.code, county_code=DEMO_COUNTY, year=DEMO_YEAR)
 
 
 def _start_demo_procedures() -> None:

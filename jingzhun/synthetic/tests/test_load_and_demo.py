@@ -62,6 +62,17 @@ def test_demo_builds_county_accounts_and_is_idempotent(reference_data, capsys):
     assert notice.area_id == village_officer.scope.get().code and notice.entries.count() >= 1
     assert [c.procedure_key for c in overdue_cases(actor=village_officer, today=clock.today())] == ["monitoring_2021"]
     assert Case.objects.count() == notice.entries.count() + 1
+    # assistance: every poor household of the demo village is paired; the cadre login has households
+    from jingzhun.assistance import checks
+    from jingzhun.assistance.selectors import households_without_cadre, my_households
+
+    county = User.objects.get(username="county_officer")
+    village_code = village_officer.scope.get().code
+    assert not households_without_cadre(actor=county, year=2024, on=clock.today(), area_code=village_code).exists()
+    assert my_households(actor=User.objects.get(username="cadre"), on=clock.today()).exists()
+    (village,) = checks.village_checks(actor=county, year=2024, on=clock.today(), area_code=village_code)
+    assert village.people.counts["team_members"] == 3 and village.people.counts["first_secretary"]
+    assert village.measures.counts["needing"] > 0
     persons, events = Person.objects.count(), AuditEvent.objects.count()
     call_command("demo", persons=800)
     assert "exists already" in capsys.readouterr().out
