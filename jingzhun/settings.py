@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "jingzhun.synthetic",
     "jingzhun.imports",
     "jingzhun.workflow",
+    "jingzhun.funds",
     "jingzhun.assistance",
     "jingzhun.web",
 ]

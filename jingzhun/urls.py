@@ -10,6 +10,8 @@ urlpatterns = [
     path("imports/", include("jingzhun.imports.urls")),
     path("procedures/", include("jingzhun.workflow.urls")),
     path("notices/", include("jingzhun.workflow.public_urls")),
+    path("", include("jingzhun.funds.urls")),  # /projects/ and /funds/
     path("assistance/", include("jingzhun.assistance.urls")),
+    path("m/", include("jingzhun.assistance.urls_mobile")),
     path("", include("jingzhun.web.urls")),
 ]

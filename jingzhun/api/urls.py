@@ -17,6 +17,8 @@ from jingzhun.api.schemas import ErrorOut
 from jingzhun.areas.api import router as areas_router
 from jingzhun.assistance.api import assistance as assistance_router
 from jingzhun.core.exceptions import NotFound
+from jingzhun.funds.api import funds as funds_router
+from jingzhun.funds.api import projects as projects_router
 from jingzhun.registry.api import households, members
 from jingzhun.workflow.api import cases as cases_router
 from jingzhun.workflow.api import notices as notices_router
@@ -78,6 +80,8 @@ api.add_router("/households", households)
 api.add_router("/members", members)
 api.add_router("/cases", cases_router)
 api.add_router("/notices", notices_router)
+api.add_router("/projects", projects_router)
+api.add_router("/funds", funds_router)
 api.add_router("/assistance", assistance_router)
 
 fallback = Router()

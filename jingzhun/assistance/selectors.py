@@ -294,7 +294,8 @@ class HouseholdAssistance:
     gaps: list[matching.Gap]
     visits: list[Visit]
     visit: VisitState
-    status: str
+    status: str  # of the latest yearly record up to ``year``
+    needs_cadre: bool  # poor or monitored: a missing cadre is a gap (domain §1.8)
 
 
 def household_assistance(*, actor: Any, household: Household, year: int, on: dt.date,
@@ -311,5 +312,5 @@ def household_assistance(*, actor: Any, household: Household, year: int, on: dt.
         gaps=plan_gaps_for(household=household, year=year, plan=plan), visits=recent,
         visit=_visit_state(area_code=household.area_id, status=status, year=year, on=on, last_visit=last,
                            intervals={}),
-        status=status,
+        status=status, needs_cadre=status in NEEDS_CADRE,
     )

@@ -64,6 +64,7 @@ def build_demo(*, persons: int = 20_000, seed: int = DEMO_SEED, progress: Any = 
     examples = _register_examples()
     _start_demo_procedures()
     _build_assistance()
+    _build_projects()
     return {"persons_created": created, "examples_created": examples, "logins": logins, "password": DEMO_PASSWORD,
             "households": _demo_households().count()}
 
@@ -176,6 +177,13 @@ def _build_assistance() -> None:
 
     village = User.objects.get(username="village_officer").scope.get()
     build_assistance_demo(village_code=village.code, county_code=DEMO_COUNTY, year=DEMO_YEAR)
+
+
+def _build_projects() -> None:
+    """Projects in the library and funds received, allocated and paid out (funds app)."""
+    from jingzhun.funds.demo import build_funds_demo
+
+    build_funds_demo(county_code=DEMO_COUNTY, year=DEMO_YEAR)
 
 
 def _start_demo_procedures() -> None:

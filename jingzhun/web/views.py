@@ -36,6 +36,9 @@ from jingzhun.areas.selectors import (
     area_roots,
     area_villages,
 )
+from jingzhun.assistance import selectors as assistance_selectors
+from jingzhun.assistance import services as assistance_services
+from jingzhun.core import clock
 from jingzhun.core.exceptions import ActionForbidden, EditConflict, NotFound, ValidationFailed
 from jingzhun.registry import codelists, services
 from jingzhun.registry.exports import XLSX_CONTENT_TYPE, households_csv, households_xlsx_bytes
@@ -156,6 +159,16 @@ class CappedPaginator(Paginator):
 class LoginView(auth_views.LoginView):
     template_name = "web/login.html"
     redirect_authenticated_user = True
+
+    def get_success_url(self) -> str:
+        """Assistance cadres with a cadre record land on their phone page (我的帮扶户) instead of home,
+        also when they were sent to sign in from the home page; another page asked for wins."""
+        url = super().get_success_url()
+        user = self.request.user
+        if (url == reverse("web:home") and getattr(user, "role", "") == Role.CADRE
+                and assistance_selectors.my_cadre(actor=user) is not None):
+            return reverse("mobile:home")
+        return url
 
 
 # --- home and areas ---------------------------------------------------------------------------
@@ -292,6 +305,7 @@ def household_view(request: HttpRequest, pk: int) -> HttpResponse:
     household = household_detail(actor=user, pk=pk)
     history = household_history(actor=user, household=household)
     years = [presenters.year_view(user, y) for y in household.year_list]
+    today = clock.today()
     return render(request, "web/household_detail.html", {
         "household": household,
         "ancestors": area_ancestors(household.area),
@@ -302,6 +316,9 @@ def household_view(request: HttpRequest, pk: int) -> HttpResponse:
         "can_edit": can(user, Capability.REGISTRY_EDIT),
         "this_year": timezone.localdate().year,
         "cases": workflow_selectors.household_cases(actor=user, household_id=household.pk),
+        "assistance": assistance_selectors.household_assistance(actor=user, household=household, year=today.year,
+                                                                on=today),
+        "assistance_may_write": assistance_services.may_assist(user, household, today),
     })
 
 

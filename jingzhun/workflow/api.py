@@ -41,6 +41,7 @@ class CaseOut(Schema):
     procedure_name: str
     year: int
     household_id: int | None
+    subject_ref: int | None = Field(None, description="the project's id for a project-library case")
     area_code: str
     status: str
     position: int
@@ -111,6 +112,7 @@ class EntryOut(Schema):
     household_size: int | None
     decision: str
     reason: str
+    details: dict[str, Any] = Field({}, description="a project's place, content, budget, sources, beneficiaries")
     withdrawn: bool
 
 
@@ -159,7 +161,7 @@ def _step(step: Any) -> dict[str, Any] | None:
 
 def _case(case: Case) -> dict[str, Any]:
     return {"id": case.pk, "procedure": case.procedure_key, "procedure_name": case.procedure.name_zh, "year": case.year,
-            "household_id": case.household_id, "area_code": case.area_id, "status": case.status,
+            "household_id": case.household_id, "subject_ref": case.subject_ref, "area_code": case.area_id, "status": case.status,
             "position": case.position, "step": _step(case.step), "started_on": case.started_on, "clue_on": case.clue_on,
             "due_on": case.due_on, "step_due_on": case.step_due_on, "closed_on": case.closed_on, "params": case.params}
 
@@ -238,7 +240,7 @@ def notice_detail(request: HttpRequest, notice_id: int) -> dict[str, Any]:
     return {**_notice(notice),
             "entries": [{"id": e.pk, "line": e.line, "case_id": e.case_id, "name": e.name, "group_name": e.group_name,
                          "household_size": e.household_size, "decision": e.decision, "reason": e.reason,
-                         "withdrawn": e.withdrawn} for e in notice.entries.order_by("line")],
+                         "details": e.details, "withdrawn": e.withdrawn} for e in notice.entries.order_by("line")],
             "objections": [{"id": o.pk, "entry_id": o.entry_id, "filed_by_name": o.filed_by_name if manages else "",
                             "contact": o.contact if manages else "",
                             "content": o.content, "filed_on": o.filed_on, "status": o.status,

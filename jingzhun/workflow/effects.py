@@ -2,7 +2,8 @@
 
 Effects write through the registry's and the areas' services (``household_year_apply_decision``,
 ``area_year_apply_decision``), so every result is validated, locked, logged as a status event and
-audited like any other change.
+audited like any other change. A subject kept by another app (a project) is changed through the
+handler that app registered (``workflow.subjects``).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from jingzhun.policy.selectors import policy_value
 from jingzhun.registry import codelists, validation
 from jingzhun.registry.models import HouseholdYear, PersonYear, StatusEvent
 from jingzhun.registry.services import HOUSEHOLD_YEAR_FIELDS, household_year_apply_decision
+from jingzhun.workflow import subjects
 from jingzhun.workflow.models import Case, Effect, Procedure
 
 NO_LABOUR = ("lost", "none")
@@ -28,6 +30,8 @@ NO_LABOUR = ("lost", "none")
 STATUS_FIELDS = ("status", "identification_year", "identification_standard", "exit_year", "returned_year",
                  "monitoring_type", "monitoring_since", "risks", "elimination_method", "risk_eliminated_on")
 POOR_NOW = ("poor", "pre_exit", "returned")
+# Results that can be undone after completion (风险消除回退; a project taken out of the library).
+ROLLBACK_EFFECTS = (Effect.ELIMINATE_RISK, Effect.PROJECT_LIBRARY)
 
 # What the notice says is proposed (the notice is a Chinese public document).
 PROPOSAL_TEXT = {
@@ -39,6 +43,7 @@ PROPOSAL_TEXT = {
     Effect.ELIMINATE_RISK: "拟标注风险消除",
     Effect.DIBAO: "拟纳入农村最低生活保障",
     Effect.DATA_CHANGE: "数据变更",
+    Effect.PROJECT_LIBRARY: "拟纳入脱贫攻坚项目库",
 }
 DEFAULT_REASON = {
     Effect.IDENTIFY: "经民主评议和核实，符合识别标准",
@@ -49,6 +54,7 @@ DEFAULT_REASON = {
     Effect.ELIMINATE_RISK: "收入持续稳定，风险已稳定消除",
     Effect.DIBAO: "家庭人均收入低于当地低保标准",
     Effect.DATA_CHANGE: "",
+    Effect.PROJECT_LIBRARY: "经审核论证，符合入库条件",
 }
 
 
@@ -146,6 +152,14 @@ def _result_problems(subject: Any, year: int, record: HouseholdYear | None, para
     return found
 
 
+def _measure_applied(household_id: int, year: int) -> bool:
+    """Whether the household's plan (assistance app) has a measure under way or done in ``year``."""
+    from jingzhun.assistance.models import Measure, MeasureStatus
+
+    return Measure.objects.filter(plan__household_id=household_id, plan__year=year,
+                                  status__in=(MeasureStatus.UNDER_WAY, MeasureStatus.DONE)).exists()
+
+
 def _elimination_problems(subject: Any, year: int, record: HouseholdYear | None, params: dict[str, Any],
                           today: dt.date, prefix: str) -> list[FieldIssue]:
     problems: list[FieldIssue] = []
@@ -158,9 +172,10 @@ def _elimination_problems(subject: Any, year: int, record: HouseholdYear | None,
         problems.append(issue(prefix, "too_soon",
                               _("%(name)s has been monitored for less than %(months)s months (since %(since)s)."),
                               name=subject.head_name, months=months, since=since or "—"))
-    if not [m for m in params.get("measures") or [] if str(m).strip()]:
+    if not _measure_applied(subject.pk, year) and not [m for m in params.get("measures") or [] if str(m).strip()]:
         problems.append(issue(f"{prefix}.measures", "no_measure",
-                              _("Name at least one assistance measure that was applied to %(name)s."),
+                              _("%(name)s's plan has no measure under way or done this year; record it in the plan "
+                                "or name at least one assistance measure that was applied."),
                               name=subject.head_name))
     if not _code_ok("elimination_method", params.get("method")):
         problems.append(issue(f"{prefix}.method", "required", _("Choose how the risk was eliminated.")))
@@ -224,7 +239,12 @@ def _household_changes(case: Case, today: dt.date) -> tuple[dict[str, Any], dict
 
 
 def apply(case: Case, *, actor: Any, today: dt.date) -> None:
-    """Write the result of the completed ``case`` (status for the year, event log, lock)."""
+    """Write the result of the completed ``case`` (status for the year, event log, lock; for a
+    project, the handler of ``funds`` puts it in the library)."""
+    handler = subjects.handled(case)
+    if handler is not None:
+        handler.apply(case, actor, today)
+        return
     effect = case.procedure.effect
     note = f"{case.procedure.name_zh} #{case.pk}"
     if effect in (Effect.VILLAGE_EXIT, Effect.COUNTY_EXIT):
@@ -241,8 +261,21 @@ def apply(case: Case, *, actor: Any, today: dt.date) -> None:
                                   event_kind=kind, occurred_on=today, note=note, extra=extra)
 
 
+def refused(case: Case, *, actor: Any, today: dt.date, action: str) -> None:
+    """A case was rejected or withdrawn (``action``): nothing to undo for households and areas, whose
+    results are written only on completion; a project is marked as not going into the library."""
+    handler = subjects.handled(case)
+    if handler is not None:
+        handler.refused(case, actor, today, action)
+
+
 def roll_back(case: Case, *, actor: Any, today: dt.date, reason: str) -> None:
-    """Undo a risk elimination (风险消除回退): the household is monitored again for the year."""
+    """Undo a risk elimination (风险消除回退): the household is monitored again for the year. A
+    project's handler takes the project out of the library (or refuses, when money went to it)."""
+    handler = subjects.handled(case)
+    if handler is not None and case.procedure.effect in ROLLBACK_EFFECTS:
+        handler.roll_back(case, actor, today, reason)
+        return
     if case.procedure.effect != Effect.ELIMINATE_RISK:
         raise NotFound()
     household_year_apply_decision(

@@ -65,8 +65,12 @@ STEP_KINDS = ("application", "review", "confirmation", "notice", "announcement")
 
 
 # Effects that decide about a household in public: at least one notice and a decision above the village.
-PUBLIC_EFFECTS = ("identify", "exit", "monitor", "eliminate_risk", "dibao", "village_exit", "county_exit")
+PUBLIC_EFFECTS = ("identify", "exit", "monitor", "eliminate_risk", "dibao", "village_exit", "county_exit",
+                  "project_library")
 ABOVE_VILLAGE = ("township", "county", "city", "province")
+# National minimum notice periods that a regional value cannot shorten: projects and funds are posted
+# at least 10 days (《关于完善扶贫资金项目公告公示制度的指导意见》, domain §1.10 and §3.7).
+MIN_NOTICE_DAYS = {"project_library": 10}
 
 
 def definition_problems(steps: list[dict], *, roles: set[str], evidence_kinds: set[str],
@@ -102,6 +106,11 @@ def definition_problems(steps: list[dict], *, roles: set[str], evidence_kinds: s
         if step.get("kind") == "notice" and not (step.get("notice_days") or step.get("notice_days_param")):
             problems.append(f"{where}: 公示须有天数（或政策参数） / a notice needs its number of days "
                             "(or a policy parameter).")
+        minimum = MIN_NOTICE_DAYS.get(effect, 0)
+        if (step.get("kind") == "notice" and not step.get("notice_days_param")
+                and 0 < (step.get("notice_days") or 0) < minimum):
+            problems.append(f"{where}: 公示不得少于 {minimum} 天 / a notice of this procedure runs at least "
+                            f"{minimum} days.")
         unknown = [k for k in step.get("evidence") or [] if k not in evidence_kinds]
         if unknown:
             problems.append(f"{where}: 佐证材料类型不存在 / unknown evidence {', '.join(unknown)}.")

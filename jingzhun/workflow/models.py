@@ -4,10 +4,10 @@
   role and area level that acts, its kind (application, review, household confirmation, 公示 notice,
   公告 announcement), its notice period (days from a policy parameter, calendar or working days), its
   time limit and the evidence it requires. Presets ship in ``presets.json``; administrators edit them.
-* ``Case``: one household (or village, or county) in one procedure for one year; it stands at one
-  step until it is completed, rejected or withdrawn. Cases started together form a ``CaseBatch``
-  (the list a village submits): a higher level acts on a batch only when all of its open cases have
-  reached that level.
+* ``Case``: one household (or village, county, or a project kept by ``funds``) in one procedure for
+  one year; it stands at one step until it is completed, rejected or withdrawn. Cases started
+  together form a ``CaseBatch`` (the list a village submits): a higher level acts on a batch only
+  when all of its open cases have reached that level.
 * ``Decision``: every act on a case (actor, role, time, comment, from/to step, evidence). Append-only.
 * ``Notice`` (公示/公告) is made from the cases at one notice step in one area; ``NoticeEntry`` keeps
   what was posted for each case (only what the public may see); ``Objection`` records who objected
@@ -25,11 +25,14 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from jingzhun.workflow import subjects
+
 
 class Subject(models.TextChoices):
     HOUSEHOLD = "household", _("Household")
     VILLAGE = "village", _("Village")
     COUNTY = "county", _("County")
+    PROJECT = "project", _("Project")
 
 
 class Effect(models.TextChoices):
@@ -43,6 +46,7 @@ class Effect(models.TextChoices):
     ELIMINATE_RISK = "eliminate_risk", _("Risk eliminated (风险消除)")
     DIBAO = "dibao", _("Minimum living guarantee granted (低保)")
     DATA_CHANGE = "data_change", _("Change to a locked record applied")
+    PROJECT_LIBRARY = "project_library", _("Project enters the project library (入库)")
 
 
 class Level(models.TextChoices):
@@ -174,6 +178,11 @@ class Case(models.Model):
                                   on_delete=models.PROTECT, related_name="cases")
     area = models.ForeignKey("areas.Area", verbose_name=_("area"), on_delete=models.PROTECT, related_name="+",
                              help_text=_("The household's village, or the village or county itself."))
+    # A subject another app keeps (a project of ``funds``): its id, deliberately not a foreign key,
+    # so that workflow's tables never depend on the apps that use its procedures (``workflow.subjects``).
+    subject_ref = models.PositiveIntegerField(
+        _("subject reference"), null=True, blank=True,
+        help_text=_("The id of the project (or other subject kept by another app) the case is about."))
     status = models.CharField(_("status"), max_length=12, choices=CaseStatus.choices, default=CaseStatus.OPEN)
     step = models.ForeignKey(Step, verbose_name=_("current step"), null=True, blank=True,
                              on_delete=models.PROTECT, related_name="+")
@@ -198,8 +207,11 @@ class Case(models.Model):
                                     condition=Q(status="open", household__isnull=False),
                                     name="case_one_open_per_household"),
             models.UniqueConstraint(fields=["procedure_key", "year", "area"],
-                                    condition=Q(status="open", household__isnull=True),
+                                    condition=Q(status="open", household__isnull=True, subject_ref__isnull=True),
                                     name="case_one_open_per_area"),
+            models.UniqueConstraint(fields=["procedure_key", "subject_ref"],
+                                    condition=Q(status="open", subject_ref__isnull=False),
+                                    name="case_one_open_per_subject"),
         ]
         indexes = [
             models.Index(fields=["status", "step", "area"], name="case_queue_idx"),
@@ -208,6 +220,11 @@ class Case(models.Model):
 
     def __str__(self) -> str:
         return f"{self.procedure_key} {self.year} {self.household_id or self.area_id}"
+
+    @property
+    def subject_name(self) -> str:
+        """The head of household, the project's name (``workflow.subjects``) or the area's name."""
+        return subjects.name_of(self)
 
     def overdue_on(self, today: dt.date) -> bool:
         """Past the procedure's or the step's time limit on ``today`` (as ``selectors.overdue_cases``)."""
@@ -356,6 +373,9 @@ class NoticeEntry(models.Model):
     household_size = models.PositiveSmallIntegerField(_("persons"), null=True, blank=True)
     decision = models.CharField(_("proposed decision"), max_length=100)
     reason = models.CharField(_("reason"), max_length=200, blank=True)
+    details = models.JSONField(
+        _("details"), default=dict, blank=True,
+        help_text=_("What a project row shows: place, content, budget and its sources, beneficiary households."))
     withdrawn = models.BooleanField(_("taken off after an objection"), default=False)
 
     class Meta:

@@ -1,12 +1,14 @@
 """A public notice (公示/公告) as a printable A4 PDF in Chinese, for the village notice board.
 
 ``notice_pdf`` lays out the title, the area and year, the notice text, the table of what was posted
-(序号, 户主姓名, 村民小组, 家庭人口, 拟定事项, 理由), the notice period, where to object, and the posting
-office and date; every page carries "第 X 页 共 Y 页" and a long table repeats its header row.
+(序号, 户主姓名, 村民小组, 家庭人口, 拟定事项, 理由 — or, for projects, 序号, 项目名称, 实施地点, 建设内容,
+投资及资金来源, 受益户数, 拟定事项及理由), the notice period, where to object, and the posting office
+and date; every page carries "第 X 页 共 Y 页" and a long table repeats its header row.
 
 Privacy: the sheet shows only what ``NoticeEntry`` keeps for the public (name, villager group,
-household size, proposed decision, reason). It never reads the household or its members, so an ID
-number, a household's phone, a bank account or a health detail cannot reach the paper.
+household size, proposed decision, reason; a project's ``details`` as posted). It never reads the
+household, its members or the project, so an ID number, a household's phone, a bank account or a
+health detail cannot reach the paper.
 
 Chinese text needs an embedded CJK TrueType font. It is looked up once per process: the
 ``NOTICE_PDF_FONT`` setting first, then the usual Debian/Ubuntu paths (``FONT_CANDIDATES``), then
@@ -56,6 +58,8 @@ _PROBE = "公示户主姓名村民小组异议电话第页共"
 
 COLUMNS = ("序号", "户主姓名", "村民小组", "家庭人口", "拟定事项", "理由")
 COLUMN_WIDTHS_MM = (12, 22, 20, 19, 40, 57)  # 170 mm: A4 (210 mm) less two 20 mm margins
+PROJECT_COLUMNS = ("序号", "项目名称", "实施地点", "建设内容", "投资（元）及资金来源", "受益户数", "拟定事项及理由")
+PROJECT_COLUMN_WIDTHS_MM = (9, 24, 17, 34, 46, 12, 28)
 MARGIN = 20 * mm
 
 
@@ -170,22 +174,43 @@ def _styles(font: str) -> dict[str, ParagraphStyle]:
     }
 
 
-def _entries_table(entries: Sequence[NoticeEntry], styles: dict[str, ParagraphStyle]) -> Table:
+def _household_row(entry: NoticeEntry, cell: ParagraphStyle, centre: ParagraphStyle) -> list[Any]:
+    return [
+        Paragraph(_text(entry.line), centre),
+        Paragraph(_text(entry.name), cell),
+        Paragraph(_text(entry.group_name), centre),
+        Paragraph(_text(entry.household_size if entry.household_size is not None else ""), centre),
+        Paragraph(_text(entry.decision), cell),
+        Paragraph(_text(entry.reason), cell),
+    ]
+
+
+def _project_row(entry: NoticeEntry, cell: ParagraphStyle, centre: ParagraphStyle) -> list[Any]:
+    details = entry.details or {}
+    money = [f"合计：{details.get('budget_total') or '—'}"]
+    money += [f"{s.get('label', '')}：{s.get('amount', '')}" for s in details.get("sources") or []]
+    return [
+        Paragraph(_text(entry.line), centre),
+        Paragraph(_text(entry.name), cell),
+        Paragraph(_text(details.get("place") or entry.group_name), cell),
+        Paragraph(_text(details.get("content", "")), cell),
+        Paragraph(_text("\n".join(money)), cell),
+        Paragraph(str(int(details.get("beneficiaries") or 0)), centre),
+        Paragraph(_text(f"{entry.decision}\n{entry.reason}".strip()), cell),
+    ]
+
+
+def _entries_table(entries: Sequence[NoticeEntry], styles: dict[str, ParagraphStyle], *,
+                   projects: bool = False) -> Table:
     """The list, one row per entry; only the public fields of ``NoticeEntry`` are read."""
     cell, centre = styles["cell"], styles["cell_centre"]
-    rows: list[list[Any]] = [[Paragraph(label, styles["head"]) for label in COLUMNS]]
+    columns, widths = (PROJECT_COLUMNS, PROJECT_COLUMN_WIDTHS_MM) if projects else (COLUMNS, COLUMN_WIDTHS_MM)
+    rows: list[list[Any]] = [[Paragraph(label, styles["head"]) for label in columns]]
     for entry in entries:
-        rows.append([
-            Paragraph(_text(entry.line), centre),
-            Paragraph(_text(entry.name), cell),
-            Paragraph(_text(entry.group_name), centre),
-            Paragraph(_text(entry.household_size if entry.household_size is not None else ""), centre),
-            Paragraph(_text(entry.decision), cell),
-            Paragraph(_text(entry.reason), cell),
-        ])
+        rows.append((_project_row if projects else _household_row)(entry, cell, centre))
     if not entries:
-        rows.append([Paragraph("（无）", centre), "", "", "", "", ""])
-    table = Table(rows, colWidths=[w * mm for w in COLUMN_WIDTHS_MM], repeatRows=1)
+        rows.append([Paragraph("（无）", centre)] + [""] * (len(columns) - 1))
+    table = Table(rows, colWidths=[w * mm for w in widths], repeatRows=1)
     commands: list[tuple[Any, ...]] = [
         ("GRID", (0, 0), (-1, -1), 0.5, colors.black),
         ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#e6e6e6")),
@@ -261,7 +286,8 @@ def notice_pdf(notice: Notice, *, entries: list[NoticeEntry] | None = None) -> b
     for paragraph in (notice.body or "").replace("\r\n", "\n").strip().split("\n\n"):
         if paragraph.strip():
             story.append(Paragraph(_text(paragraph.strip()), styles["body"]))
-    story += [Spacer(1, 2 * mm), _entries_table(entries, styles), Spacer(1, 5 * mm)]
+    projects = notice.procedure.subject == "project"
+    story += [Spacer(1, 2 * mm), _entries_table(entries, styles, projects=projects), Spacer(1, 5 * mm)]
     closing: list[Any] = [Paragraph(_text(line), styles["text"]) for line in _period_lines(notice)]
     closing += [
         Spacer(1, 10 * mm),

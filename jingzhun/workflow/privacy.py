@@ -45,3 +45,22 @@ def reason_problems(text: str) -> list[str]:
     if any(word.lower() in lowered for word in HEALTH_WORDS):
         found.append("health")
     return found
+
+
+_MOBILE = re.compile(r"1[3-9]\d{9}")
+
+
+def public_text_problems(text: str) -> list[str]:
+    """Codes of personal numbers in a notice's description of a thing (a project's content):
+    ``id_or_account`` as for a reason, ``phone`` for a mobile number (11 digits from 13…19) or a
+    number with an area code (10 to 12 digits from 0). Unlike ``reason_problems`` a plain figure
+    such as 1500000 (yuan, metres) is not taken for a local telephone number, and health words are
+    allowed (a clinic is a project, not a person's illness)."""
+    found = []
+    runs = _DIGIT_RUN.findall(digits_only(text))
+    if any(len(run) >= 15 or (len(run) >= 12 and not run.startswith("1")) for run in runs):
+        found.append("id_or_account")
+    if any((len(run) == 11 and _MOBILE.fullmatch(run)) or (len(run) in (10, 11, 12) and run.startswith("0"))
+           for run in runs if len(run) < 15):
+        found.append("phone")
+    return found

@@ -18,27 +18,22 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager, suppress
-from contextvars import ContextVar
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from functools import wraps
 from types import SimpleNamespace
 from typing import Any
 
-from django.core.files.base import ContentFile
-from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext_lazy as _
 
 from jingzhun.accounts.scope import code_in_scope, sees_everything
 from jingzhun.areas.models import Area
-from jingzhun.core import clock
+from jingzhun.core import clock, files
 from jingzhun.core.audit import audit_record, register_action
 from jingzhun.core.exceptions import ActionForbidden, DomainError, NotFound, ValidationFailed, issue
 from jingzhun.policy.selectors import policy_value
 from jingzhun.registry.selectors import household_queryset
-from jingzhun.workflow import calendar, effects, flows, privacy
+from jingzhun.workflow import calendar, effects, flows, privacy, subjects
 from jingzhun.workflow.models import (
     Case,
     CaseBatch,
@@ -83,6 +78,8 @@ EVIDENCE_MAX_BYTES = 20 * 1024 * 1024
 STATUS_EFFECTS = (Effect.IDENTIFY, Effect.EXIT, Effect.MONITOR, Effect.ELIMINATE_RISK)
 EVIDENCE_SUFFIXES = (".pdf", ".jpg", ".jpeg", ".png", ".doc", ".docx", ".xls", ".xlsx", ".txt")
 PUBLIC = SimpleNamespace(username="public", pk=None)
+# Subjects ``cases_start`` starts; a subject another app keeps starts through ``subject_case_start``.
+AREA_OR_HOUSEHOLD = (Subject.HOUSEHOLD, Subject.VILLAGE, Subject.COUNTY)
 
 
 class StepChanged(DomainError):
@@ -112,8 +109,10 @@ def _days_from(param: str, fallback: int | None, *, year: int, area_code: str) -
 
 
 def notice_days_for(step: Step, *, year: int, area_code: str) -> int:
-    """How many days a notice at ``step`` runs in ``area_code`` in ``year`` (policy parameter first)."""
-    return _days_from(step.notice_days_param, step.notice_days, year=year, area_code=area_code)
+    """How many days a notice at ``step`` runs in ``area_code`` in ``year`` (policy parameter first),
+    never fewer than the national minimum of the procedure's effect (``flows.MIN_NOTICE_DAYS``)."""
+    days = _days_from(step.notice_days_param, step.notice_days, year=year, area_code=area_code)
+    return max(days, flows.MIN_NOTICE_DAYS.get(step.procedure.effect, 0))
 
 
 def _enter(case: Case, step: Step, today: dt.date) -> None:
@@ -185,36 +184,6 @@ def _checked_uploads(files: Iterable[tuple[str, Any]]) -> list[Upload]:
     return checked
 
 
-_STORED: ContextVar[list[str] | None] = ContextVar("workflow_stored_files", default=None)
-
-
-@contextmanager
-def _files_removed_on_error() -> Iterator[None]:
-    """Files stored by a service that then refuses (and rolls back) are deleted again."""
-    stored: list[str] = []
-    token = _STORED.set(stored)
-    try:
-        yield
-    except BaseException:
-        for name in stored:
-            with suppress(OSError):
-                default_storage.delete(name)
-        raise
-    finally:
-        _STORED.reset(token)
-
-
-def _atomic_with_files(func: Callable[..., Any]) -> Callable[..., Any]:
-    """``transaction.atomic`` that also deletes the files the service stored when it raises."""
-
-    @wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        with _files_removed_on_error(), transaction.atomic():
-            return func(*args, **kwargs)
-
-    return wrapper
-
-
 def _store_evidence(*, actor: Any, cases: Sequence[Case], step: Step | None, uploads: Sequence[Upload]) -> list[Evidence]:
     """Keep each checked file once and link it to every case it was given for."""
     stored: list[Evidence] = []
@@ -225,10 +194,7 @@ def _store_evidence(*, actor: Any, cases: Sequence[Case], step: Step | None, upl
             row = Evidence(case=case, step=step, kind=upload.kind, original_name=upload.name, sha256=digest,
                            size=len(upload.data), uploaded_by=actor if getattr(actor, "pk", None) else None)
             if first is None:
-                row.file.save(upload.name, ContentFile(upload.data), save=False)
-                names = _STORED.get()
-                if names is not None:
-                    names.append(row.file.name)
+                files.store(row.file, upload.name, upload.data)
                 first = row
             else:
                 row.file.name = first.file.name
@@ -249,7 +215,7 @@ def _evidence_issue(missing: list[str], name: str) -> Any:
 
 
 def _case_name(case: Case) -> str:
-    return case.household.head_name if case.household_id else case.area.name
+    return subjects.name_of(case)
 
 
 MAX_ID = 2**31 - 1
@@ -289,7 +255,7 @@ def _check_batches(cases: Sequence[Case], step: Step) -> None:
 # ---------------------------------------------------------------------------------------------- start
 
 
-@_atomic_with_files
+@files.atomic_with_files
 def cases_start(*, actor: Any, procedure_key: str, year: int, household_ids: Sequence[int] = (),
                 area_codes: Sequence[str] = (), params: dict[str, Any] | None = None,
                 params_by_subject: dict[Any, dict[str, Any]] | None = None, clue_on: dt.date | None = None,
@@ -335,7 +301,7 @@ def cases_start(*, actor: Any, procedure_key: str, year: int, household_ids: Seq
         steps = _steps(procedure)
         first = steps.get(1)
         expected_subject = Subject.HOUSEHOLD if household_ids else None
-        if first is None or first.kind != StepKind.APPLICATION or (
+        if first is None or first.kind != StepKind.APPLICATION or procedure.subject not in AREA_OR_HOUSEHOLD or (
                 expected_subject and procedure.subject != expected_subject) or (
                 not household_ids and procedure.subject == Subject.HOUSEHOLD):
             raise ValidationFailed(_("This procedure cannot be started here."), code="not_startable")
@@ -397,10 +363,56 @@ def cases_start(*, actor: Any, procedure_key: str, year: int, household_ids: Seq
     return started
 
 
+@transaction.atomic
+def subject_case_start(*, actor: Any, procedure_key: str, year: int, area_code: str, subject_ref: int,
+                       params: dict[str, Any] | None = None, comment: str = "",
+                       today: dt.date | None = None) -> Case:
+    """Start ``procedure_key`` for a subject another app keeps (a project): ``subject_ref`` is its id,
+    ``area_code`` where it is. The calling app has checked the subject itself; here the procedure
+    must be about that kind of subject, ``actor`` must perform its application step in
+    ``area_code``, and the subject must have no open case of the procedure (also a database
+    constraint). The case then stands at the second step, like one started by ``cases_start``."""
+    today = _today(today)
+    if not isinstance(year, int) or not 2013 <= year <= today.year + 1:
+        raise ValidationFailed(issues=[issue("year", "year_range", _("The year must be between 2013 and %(max)s."),
+                                             max=today.year + 1)])
+    if not code_in_scope(actor, area_code):
+        raise NotFound()
+    procedure = procedure_resolve(key=procedure_key, year=year, area_code=area_code)
+    steps = _steps(procedure)
+    first = steps.get(1)
+    if first is None or first.kind != StepKind.APPLICATION or subjects.handler_for(procedure.subject) is None:
+        raise ValidationFailed(_("This procedure cannot be started here."), code="not_startable")
+    if not may_act_in(actor, area_code, first):
+        raise ActionForbidden()
+    if Case.objects.filter(procedure_key=procedure_key, subject_ref=subject_ref, status=CaseStatus.OPEN).exists():
+        raise ValidationFailed(_("This is already going through the procedure."), code="already_open")
+    batch = CaseBatch.objects.create(procedure=procedure, year=year, area_id=area_code, created_by=actor)
+    case = Case(procedure=procedure, procedure_key=procedure.key, year=year, batch=batch, area_id=area_code,
+                subject_ref=subject_ref, params=dict(params or {}), started_on=today, started_by=actor,
+                step_since=today)
+    limit = procedure.time_limit_days
+    if procedure.time_limit_param:
+        limit = _days_from(procedure.time_limit_param, limit, year=year, area_code=area_code)
+    case.due_on = calendar.deadline(today, limit, working=procedure.time_limit_working_days) if limit else None
+    _enter(case, first, today)
+    try:
+        with transaction.atomic():
+            case.save()
+    except IntegrityError as exc:
+        raise ValidationFailed(_("Someone started the same procedure for one of these at the same moment."),
+                               code="already_open") from exc
+    _decide(case, action=DecisionAction.START, actor=actor, step=first, to_position=2 if 2 in steps else None,
+            today=today, comment=(comment or "").strip())
+    _audit_case(case, actor=actor, action=CASE_STARTED, params=case.params, subject_ref=subject_ref)
+    _advance(case, actor=actor, steps=steps, today=today)
+    return case
+
+
 # ---------------------------------------------------------------------------------------------- act
 
 
-@_atomic_with_files
+@files.atomic_with_files
 def cases_act(*, actor: Any, case_ids: Iterable[int], action: str, at_position: int, comment: str = "",
               return_to: int | None = None, evidence: Iterable[tuple[str, Any]] = (),
               today: dt.date | None = None) -> list[Case]:
@@ -465,11 +477,12 @@ def cases_act(*, actor: Any, case_ids: Iterable[int], action: str, at_position: 
                 case.step, case.closed_on = None, today
                 case.version += 1
                 case.save()
+                effects.refused(case, actor=actor, today=today, action=action)
                 _audit_case(case, actor=actor, action=CASE_DECIDED, decision=action, step=step.code, comment=comment)
     return cases
 
 
-@_atomic_with_files
+@files.atomic_with_files
 def evidence_add(*, actor: Any, case_ids: Iterable[int], kind: str, upload: Any) -> list[Evidence]:
     """Attach a file to open cases at their current step (before approving it), by the acting role."""
     cases = _lock_cases(actor, case_ids)
@@ -536,6 +549,7 @@ def notice_publish(*, actor: Any, case_ids: Iterable[int], at_position: int, con
         problems.append(issue("contact_phone", "required", _("Give the telephone for objections.")))
     effect = first.procedure.effect
     texts: dict[int, str] = {}
+    rows: dict[int, subjects.NoticeRow] = {}
     for case in cases:
         text = ((reasons or {}).get(case.pk) or reason or effects.DEFAULT_REASON[effect]).strip()[:200]
         for code in privacy.reason_problems(text):
@@ -545,6 +559,13 @@ def notice_publish(*, actor: Any, case_ids: Iterable[int], at_position: int, con
                 "health": _("%(name)s: the reason must not mention illness, disability or other health details."),
             }[code], name=_case_name(case)))
         texts[case.pk] = text
+        handler = subjects.handled(case)
+        if handler is not None:
+            rows[case.pk] = row = handler.notice_row(case)
+            if privacy.public_text_problems(row.public_text):
+                problems.append(issue(f"details[{case.pk}]", "private_details", _(
+                    "%(name)s: what the notice shows about it must not contain an ID number, a bank account or a "
+                    "telephone number; correct it before posting."), name=row.name))
     if problems:
         raise ValidationFailed(issues=problems)
 
@@ -563,11 +584,12 @@ def notice_publish(*, actor: Any, case_ids: Iterable[int], at_position: int, con
     )
     for line, case in enumerate(sorted(cases, key=lambda c: (c.household.group_name if c.household_id else "",
                                                                 _case_name(c), c.pk)), start=1):
+        row = rows.get(case.pk)
         NoticeEntry.objects.create(
-            notice=notice, case=case, line=line, name=_case_name(case),
-            group_name=case.household.group_name if case.household_id else "",
+            notice=notice, case=case, line=line, name=(row.name if row else _case_name(case))[:100],
+            group_name=(row.place if row else case.household.group_name if case.household_id else "")[:60],
             household_size=case.household.member_count if case.household_id else None,
-            decision=effects.proposal_text(case), reason=texts[case.pk],
+            decision=effects.proposal_text(case), reason=texts[case.pk], details=row.details if row else {},
         )
         _decide(case, action=DecisionAction.POSTED, actor=actor, step=step, to_position=case.position, today=today,
                 notice=notice)
@@ -702,14 +724,16 @@ def notice_close(*, actor: Any, notice_id: int, today: dt.date | None = None) ->
 
 @transaction.atomic
 def case_roll_back(*, actor: Any, case_id: int, reason: str, today: dt.date | None = None) -> Case:
-    """Roll back a completed risk elimination (风险消除回退): the household is monitored again.
-    Done by the role that approved it (the last review step), with a reason."""
+    """Roll back a completed risk elimination (风险消除回退): the household is monitored again; or take
+    a project out of the library (its handler refuses when money was allocated to it). Done by the
+    role that approved it (the last review step), with a reason."""
     today = _today(today)
     case = case_queryset(actor=actor).select_for_update(of=("self",)).filter(pk=case_id).first()
     if case is None:
         raise NotFound()
-    if case.status != CaseStatus.COMPLETED or case.procedure.effect != Effect.ELIMINATE_RISK:
-        raise ValidationFailed(_("Only a completed risk elimination can be rolled back."), code="not_rollbackable")
+    if case.status != CaseStatus.COMPLETED or case.procedure.effect not in effects.ROLLBACK_EFFECTS:
+        raise ValidationFailed(_("Only a completed risk elimination or a project's entry into the library can be "
+                                 "rolled back."), code="not_rollbackable")
     reviews = [s for s in _steps(case.procedure).values() if s.kind == StepKind.REVIEW]
     if not reviews or not may_act(actor, case, reviews[-1]):
         raise ActionForbidden()

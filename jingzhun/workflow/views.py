@@ -32,7 +32,7 @@ from jingzhun.registry import codelists
 from jingzhun.registry.models import HouseholdYear
 from jingzhun.registry.selectors import household_queryset
 from jingzhun.web.views import page
-from jingzhun.workflow import calendar, flows, pdf, selectors, services
+from jingzhun.workflow import calendar, effects, flows, pdf, selectors, services, subjects
 from jingzhun.workflow.models import (
     CaseStatus,
     Decision,
@@ -96,10 +96,13 @@ def queue(request: HttpRequest) -> HttpResponse:
 
 
 def _startable(user: Any, year: int) -> list[Any]:
-    """Procedures whose first step the user's role performs (what the start page offers)."""
+    """Procedures whose first step the user's role performs (what the start page offers). A project
+    goes into its procedure from the project's own page, so those procedures are not offered here."""
     role = getattr(user, "role", "")
     out = []
     for procedure in selectors.procedures_in_force(year=year, area_code=None):
+        if procedure.subject not in services.AREA_OR_HOUSEHOLD:
+            continue
         first = procedure.steps.order_by("position").first()
         if first is not None and (user.is_superuser or first.role == role):
             out.append(procedure)
@@ -251,6 +254,7 @@ def _step_context(user: Any, step_obj: Any, area: Any, year: int, cases: list[An
     posted = selectors.on_open_notice([c.pk for c in cases])
     evidence_counts = Counter(Evidence.objects.filter(case__in=cases, step=step_obj).values_list("case_id", flat=True))
     rows = [{"case": c, "posted": c.pk in posted, "evidence": evidence_counts.get(c.pk, 0),
+             "name": c.subject_name, "url": subjects.url_of(c),
              "overdue": c.overdue_on(today),
              "may_act": selectors.may_act(user, c)} for c in cases]
     notice_days = None
@@ -289,7 +293,9 @@ def case(request: HttpRequest, pk: int) -> HttpResponse:
         "evidence": list(Evidence.objects.filter(case=case_obj).select_related("step")),
         "entries": list(case_obj.notice_entries.select_related("notice")),
         "step_link": _step_url(case_obj.step_id, area_code_for(case_obj), case_obj.year) if case_obj.step_id else "",
-        "can_roll_back": case_obj.status == CaseStatus.COMPLETED and case_obj.procedure.effect == Effect.ELIMINATE_RISK,
+        "subject_url": subjects.url_of(case_obj),
+        "can_roll_back": (case_obj.status == CaseStatus.COMPLETED
+                          and case_obj.procedure.effect in effects.ROLLBACK_EFFECTS),
     })
 
 

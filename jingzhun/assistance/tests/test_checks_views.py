@@ -3,6 +3,7 @@ import io
 
 import openpyxl
 import pytest
+from django.utils import translation
 
 from jingzhun.areas.models import Area, AreaYear
 from jingzhun.assistance import checks, services
@@ -42,7 +43,8 @@ def test_four_checks_count_people_and_measures_village_by_village(personas, toda
                           data={"kind": "industry", "content": "种植百香果", "deadline": "2024-05-01"})
     AreaYear.objects.create(area_id=VILLAGE_A, year=2020, standing="exited", exit_year=2019)
 
-    (a, b, c) = checks.village_checks(actor=officer, year=2024, on=today)
+    with translation.override("en"):
+        (a, b, c) = checks.village_checks(actor=officer, year=2024, on=today)
     assert [r.village.code for r in (a, b, c)] == [VILLAGE_A, VILLAGE_B, VILLAGE_C]
     assert a.people.status == "failed" and a.people.counts["without_cadre"] == 1 and a.people.counts["not_visited"] == 1
     assert any("work team" in reason for reason in a.people.reasons)

@@ -5,6 +5,7 @@ import uuid
 import pytest
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import translation
 from PIL import Image
 
 from jingzhun.assistance import matching, selectors, services
@@ -100,8 +101,9 @@ def test_plan_gaps_follow_the_causes_and_the_labour_of_the_household(personas):
     assert Measure.objects.get(pk=saved.measure.pk).done_on == dt.date(2024, 3, 1)
 
     frail = ill_household(officer, labour="none")
-    refused = services.measure_save(actor=officer, household_id=frail.pk, year=2024, today=DAY, data={
-        "kind": "employment", "content": "外出务工"})
+    with translation.override("en"):
+        refused = services.measure_save(actor=officer, household_id=frail.pk, year=2024, today=DAY, data={
+            "kind": "employment", "content": "外出务工"})
     assert "nobody in the household can work" in refused.misfit
     services.measure_save(actor=officer, household_id=frail.pk, year=2024, today=DAY, data={
         "kind": "health", "content": "医保缴费补贴"})

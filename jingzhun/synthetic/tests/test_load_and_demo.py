@@ -58,10 +58,19 @@ def test_demo_builds_county_accounts_and_is_idempotent(reference_data, capsys):
     from jingzhun.workflow.selectors import overdue_cases
 
     village_officer = User.objects.get(username="village_officer")
-    notice = Notice.objects.get()
+    notice = Notice.objects.get(procedure__subject="household")
     assert notice.area_id == village_officer.scope.get().code and notice.entries.count() >= 1
     assert [c.procedure_key for c in overdue_cases(actor=village_officer, today=clock.today())] == ["monitoring_2021"]
-    assert Case.objects.count() == notice.entries.count() + 1
+    assert Case.objects.filter(household__isnull=False).count() == notice.entries.count() + 1
+    # projects and funds: in the library, funded and partly paid; this year's water project on its notice
+    from jingzhun.funds.models import Project
+    from jingzhun.funds.selectors import fund_ledger, funds_report
+
+    county_officer = User.objects.get(username="county_officer")
+    assert Project.objects.filter(status="accepted").count() == 2 and Project.objects.count() == 5
+    assert fund_ledger(actor=county_officer).total.disbursed > 0
+    assert any(r.lagging for r in funds_report(actor=county_officer, year=2024))
+    assert Notice.objects.filter(procedure__subject="project", status="open").count() == 1
     # assistance: every poor household of the demo village is paired; the cadre login has households
     from jingzhun.assistance import checks
     from jingzhun.assistance.selectors import households_without_cadre, my_households

@@ -1,6 +1,7 @@
 import datetime as dt
 
 import pytest
+from django.db import transaction
 
 from jingzhun.core.exceptions import ActionForbidden, NotFound, ValidationFailed
 from jingzhun.core.models import AuditEvent
@@ -238,6 +239,23 @@ def test_risk_elimination_needs_six_months_a_measure_and_labour_and_can_be_rolle
         services.cases_start(actor=village, procedure_key="risk_elimination", year=2025, household_ids=[able.pk],
                              params={"method": "assisted", "measures": []}, today=dt.date(2025, 8, 1))
     assert "no_measure" in codes(no_measure.value)
+    assert not Case.objects.exists()
+    # A planned measure not yet started does not count; one under way in the household's plan does.
+    from jingzhun.assistance.services import measure_save
+
+    planned = measure_save(actor=village, household_id=able.pk, year=2025, today=dt.date(2025, 8, 1),
+                           data={"kind": "welfare_post", "content": "村保洁公益性岗位"})
+    with pytest.raises(ValidationFailed):
+        services.cases_start(actor=village, procedure_key="risk_elimination", year=2025, household_ids=[able.pk],
+                             params={"method": "assisted", "measures": []}, today=dt.date(2025, 8, 1))
+    measure_save(actor=village, household_id=able.pk, year=2025, today=dt.date(2025, 8, 1), measure_id=planned.measure.pk,
+                 data={"kind": "welfare_post", "content": "村保洁公益性岗位", "status": "under_way"})
+    with transaction.atomic():
+        started = services.cases_start(actor=village, procedure_key="risk_elimination", year=2025,
+                                       household_ids=[able.pk], params={"method": "assisted", "measures": []},
+                                       today=dt.date(2025, 8, 1))
+        assert len(started) == 1
+        transaction.set_rollback(True)
     assert not Case.objects.exists()
 
     day = dt.date(2025, 8, 1)
