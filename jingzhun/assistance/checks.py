@@ -8,8 +8,8 @@ scope, for a year and a day, with the counts behind each answer:
   exited village (``areas.AreaYear``) has a resident work team of at least three with a first secretary;
 * **measures (措施)** — every poor and monitored household has a plan for the year with at least one
   measure, the plan has no gap (``matching.plan_gaps``), and no measure is past its deadline unfinished;
-* **projects (项目)** and **funds (资金)** — from ``funds.selectors`` when projects are recorded: every
-  funded project is in the project library; disbursement keeps up with completed projects.
+* **projects (项目)** and **funds (资金)** — from ``funds.selectors.funds_report`` when the village has
+  projects of the year: every project is in the project library; every finished project is paid.
 
 Each check is ``ok``, ``failed`` or ``not_applicable`` (a village with nothing to check) with the
 reasons as sentences. Everything is counted with a few grouped queries over the whole area; plan
@@ -188,8 +188,27 @@ def _measures(check: Check, needing: int, with_gaps: int, kinds: Counter[str], o
 
 
 def _projects_and_funds(actor: Any, year: int, area_code: str, results: dict[str, VillageCheck]) -> None:
-    """Projects and funds per village, from the funds app."""
-    del actor, year, area_code, results
+    """Projects and funds per village from ``funds.selectors.funds_report``: projects of the year not
+    yet in the project library fail the projects check; completed projects paid less than their budget
+    fail the funds check. A village without projects of the year has nothing to check."""
+    from jingzhun.funds.selectors import funds_report
+
+    for row in funds_report(actor=actor, year=year, level="village", area_code=area_code):
+        result = results.get(row.area_code)
+        if result is None or not row.projects:
+            continue
+        projects, funds = result.projects, result.funds
+        projects.status = OK
+        projects.counts = {"projects": row.projects, "in_library": row.in_library,
+                           "industry_projects": row.industry_projects, "industry_share": row.industry_share}
+        if row.projects > row.in_library:
+            projects.fail(_("%(n)s projects of the year are not in the project library yet.")
+                          % {"n": row.projects - row.in_library})
+        funds.status = OK
+        funds.counts = {"budget": row.budget, "allocated": row.allocated, "disbursed": row.disbursed,
+                        "disbursement_rate": row.disbursement_rate, "lagging": row.lagging}
+        if row.lagging:
+            funds.fail(_("%(n)s finished projects have been paid less than their budget.") % {"n": row.lagging})
 
 
 def summary(results: list[VillageCheck]) -> dict[str, dict[str, int]]:

@@ -194,4 +194,21 @@ def test_a_cadre_records_a_visit_and_a_measure_on_a_phone_and_the_county_sees_th
     response = office.request.get(live_server.url + link.get_attribute("href"))
     assert response.status == 200 and response.headers["content-type"] == "image/jpeg"
     assert response.headers["cache-control"].startswith("private") and len(response.body()) == stored.size
+
+    # …and the four checks (四查) of the village: the household is paired and visited, so its people
+    # are in place; the measures cell shows what the checks compute from the plan.
+    from jingzhun.assistance import checks
+
+    desk.goto(f"{live_server.url}/assistance/")
+    desk.click(f"#four-checks tr[data-village='{home.area_id}'] a")
+    assert desk.url.startswith(f"{live_server.url}/assistance/villages/{home.area_id}/")
+    table = desk.locator("#village-checks")
+    assert table.locator("tr[data-check='people'] [data-status]").get_attribute("data-status") == "ok"
+    (expected,) = checks.village_checks(actor=personas.county_officer, year=clock.today().year, on=clock.today(),
+                                        area_code=home.area_id)
+    for name in checks.CHECKS:
+        shown = table.locator(f"tr[data-check='{name}'] [data-status]").get_attribute("data-status")
+        assert shown == getattr(expected, name).status, name
+    assert "已落实" in table.locator("tr[data-check='people']").inner_text()
+    desk.screenshot(path=str(shots / "office-four-checks.png"), full_page=True)
     office.close()

@@ -181,3 +181,20 @@ def test_project_detail_lists_its_money_library_and_people(personas, county):
     assert selectors.project_list(actor=personas.county_officer, kind="industry").count() == 3  # P5 too
     assert selectors.project_list(actor=personas.county_officer, status="rejected").count() == 1
     assert selectors.project_list(actor=personas.county_officer, area_code="bad").count() == 0
+
+
+def test_the_four_checks_page_reads_projects_and_funds_per_village(personas, county):
+    """Village A: two projects in the library, the finished road paid 150,000 of 200,000 (funds fail);
+    village B: a draft not in the library (projects fail, nothing paid nor finished); village C: an
+    accepted project paid in full (both in place)."""
+    import datetime as dt
+
+    from jingzhun.assistance import checks
+
+    results = {r.village.code: r for r in checks.village_checks(actor=personas.county_officer, year=2024,
+                                                                on=dt.date(2024, 12, 1))}
+    statuses = {code: (r.projects.status, r.funds.status) for code, r in results.items()}
+    assert statuses == {VILLAGE_A: ("ok", "failed"), VILLAGE_B: ("failed", "ok"), VILLAGE_C: ("ok", "ok")}
+    assert results[VILLAGE_A].funds.counts["disbursement_rate"] == D("78.7")
+    assert results[VILLAGE_B].projects.counts == {"projects": 1, "in_library": 0, "industry_projects": 0,
+                                                  "industry_share": D("0.0")}
