@@ -319,6 +319,9 @@ def household_view(request: HttpRequest, pk: int) -> HttpResponse:
         "assistance": assistance_selectors.household_assistance(actor=user, household=household, year=today.year,
                                                                 on=today),
         "assistance_may_write": assistance_services.may_assist(user, household, today),
+        "assistance_cadres": list(assistance_selectors.cadre_queryset(actor=user).filter(
+            active=True, area_id__in=[household.area_id, household.area.parent_id])) if can(
+            user, Capability.REGISTRY_EDIT) else [],
     })
 
 

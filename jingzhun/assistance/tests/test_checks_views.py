@@ -118,3 +118,27 @@ def test_cadre_registration_errors_are_shown_and_nothing_is_written(client, pers
     login(client, personas.auditor)
     assert client.post("/assistance/cadres/", {"name": "x"}).status_code == 403
     assert client.get("/assistance/teams/new/").status_code == 403
+
+
+def test_a_household_is_paired_from_its_page_and_a_change_keeps_the_history(client, personas, today):
+    officer = personas.county_officer
+    office = unit(officer)
+    one, two = cadre(officer, office, name="甲", n=1), cadre(officer, office, name="乙", n=2)
+    (home,) = households(personas.village_officer, 1, year_data=POOR)
+    login(client, officer)
+    page = client.get(f"/households/{home.pk}/")
+    assert 'id="pair-form"' in page.content.decode() and "甲" in page.content.decode()
+    assert client.post(f"/assistance/households/{home.pk}/pairing/",
+                       {"cadre": one.pk, "starts_on": "2024-05-01"}).status_code == 302
+    client.post(f"/assistance/households/{home.pk}/pairing/", {"cadre": two.pk, "starts_on": "2024-05-20"})
+    refused = client.post(f"/assistance/households/{home.pk}/pairing/", {"cadre": one.pk, "starts_on": "2024-05-10"},
+                          follow=True)
+    shown = list(refused.context["messages"])
+    assert refused.status_code == 200 and shown[-1].level_tag == "error" and "2024-05-10" in shown[-1].message
+    assert [(p.cadre.name, p.ends_on) for p in Pairing.objects.order_by("starts_on")] == [
+        ("甲", dt.date(2024, 5, 19)), ("乙", None)]
+    client.logout()
+    login(client, personas.evaluator)  # reads, does not edit: no form
+    assert 'id="pair-form"' not in client.get(f"/households/{home.pk}/").content.decode()
+    login(client, personas.other_county_officer)
+    assert client.post(f"/assistance/households/{home.pk}/pairing/", {"cadre": one.pk}).status_code == 404
