@@ -25,6 +25,7 @@ from jingzhun.assistance.models import TeamRole, UnitLevel
 from jingzhun.core import clock, tables
 from jingzhun.core.audit import audit_record, register_action
 from jingzhun.core.exceptions import ActionForbidden, DomainError, ValidationFailed
+from jingzhun.funds import selectors as funds_selectors
 from jingzhun.registry import codelists
 from jingzhun.registry.models import HouseholdYear
 from jingzhun.registry.selectors import household_latest_year
@@ -264,13 +265,23 @@ def team_new(request: HttpRequest) -> HttpResponse:
 @page
 @require_GET
 def reports(request: HttpRequest) -> HttpResponse:
-    """Statistics per area and year: measures per pathway (五个一批), the four checks in numbers."""
+    """Statistics per area and year: measures per pathway (五个一批), projects and funds per area
+    (industry share, disbursement rate; ``?level=village|township|county``), the four checks in numbers."""
     user, today = request.user, clock.today()
     year = _year(request, today)
     area_code = request.GET.get("area", "")
     if area_code:
         area_get(actor=user, code=area_code)
     pathways = checks.measures_by_pathway(actor=user, year=year, area_code=area_code)
+    level = request.GET.get("level") if request.GET.get("level") in ("village", "township", "county") else "township"
+    money = funds_selectors.funds_report(actor=user, year=year, level=level, area_code=area_code)
+    if request.GET.get("format") and request.GET.get("table") == "funds":
+        headers = [_("Area code"), _("Area"), _("Projects"), _("Industry projects"), _("Industry share (%)"),
+                   _("Budget (yuan)"), _("Allocated (yuan)"), _("Disbursed (yuan)"), _("Disbursement rate (%)")]
+        rows = [[r.area_code, r.area_name, r.projects, r.industry_projects, r.industry_share, r.budget, r.allocated,
+                 r.disbursed, r.disbursement_rate] for r in money]
+        return _export(request, name="projects-funds", headers=headers, rows=rows,
+                       filters={"year": year, "area": area_code, "level": level})
     if request.GET.get("format"):
         headers = [_("Pathway"), _("Measures"), _("Households"), _("Persons")]
         rows = [[r["pathway"].zh, r["measures"], r["households"], r["persons"]] for r in pathways]
@@ -279,4 +290,5 @@ def reports(request: HttpRequest) -> HttpResponse:
     return render(request, "assistance/reports.html", {
         "year": year, "years": list(range(today.year + 1, 2013, -1)), "area_code": area_code, "pathways": pathways,
         "summary": checks.summary(results), "labels": checks.CHECK_LABELS, "villages": _villages(user),
-        "pathway_names": PATHWAY_BY_CODE})
+        "pathway_names": PATHWAY_BY_CODE, "money": money, "level": level,
+        "money_total": funds_selectors.report_total(money) if money else None})

@@ -198,3 +198,20 @@ def test_the_four_checks_page_reads_projects_and_funds_per_village(personas, cou
     assert results[VILLAGE_A].funds.counts["disbursement_rate"] == D("78.7")
     assert results[VILLAGE_B].projects.counts == {"projects": 1, "in_library": 0, "industry_projects": 0,
                                                   "industry_share": D("0.0")}
+
+
+def test_the_statistics_page_shows_and_exports_projects_and_funds_per_area(client, personas, county):
+    import csv
+    import io
+
+    client.force_login(personas.county_officer)
+    page = client.get("/assistance/reports/?year=2024&level=village")
+    assert page.status_code == 200
+    rows = {r.area_code: r for r in page.context["money"]}
+    assert rows[VILLAGE_A].disbursement_rate == D("78.7") and rows[VILLAGE_A].industry_share == D("50.0")
+    exported = client.get("/assistance/reports/?year=2024&level=township&table=funds&format=csv")
+    lines = list(csv.reader(io.StringIO(exported.content.decode("utf-8-sig"))))
+    assert [line[0] for line in lines[1:]] == [TOWNSHIP, TOWNSHIP_2] and lines[1][-1] == "78.7"
+    client.force_login(personas.other_county_officer)
+    other = client.get("/assistance/reports/?year=2024&level=township&table=funds&format=csv")
+    assert len(list(csv.reader(io.StringIO(other.content.decode("utf-8-sig"))))) == 1  # the header only
