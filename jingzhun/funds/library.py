@@ -33,7 +33,7 @@ from jingzhun.core.audit import audit_record, register_action
 from jingzhun.core.exceptions import NotFound, ValidationFailed
 from jingzhun.funds import zh
 from jingzhun.funds.models import Allocation, Project, ProjectStatus
-from jingzhun.funds.money import ZERO, yuan
+from jingzhun.funds.money import ZERO, cents, yuan
 from jingzhun.workflow import flows
 from jingzhun.workflow.models import Case
 from jingzhun.workflow.subjects import NoticeRow, SubjectHandler
@@ -131,7 +131,7 @@ def _roll_back(case: Case, actor: Any, today: dt.date, reason: str) -> None:
         raise ValidationFailed(_("%(name)s can be taken out of the library only while it waits there; its works "
                                  "have started or it left the library already."), code="project_under_way",
                                params={"name": project.name})
-    allocated = Allocation.objects.filter(project=project).aggregate(total=Sum("amount"))["total"] or ZERO
+    allocated = cents(Allocation.objects.filter(project=project).aggregate(total=Sum("amount"))["total"])
     if allocated:
         raise ValidationFailed(_("%(amount)s yuan are allocated to %(name)s: reverse the allocations before "
                                  "taking it out of the library."), code="project_funded",

@@ -64,6 +64,14 @@ def parse_amount(value: Any) -> Decimal:
     return amount.quantize(CENT)
 
 
+def cents(value: Decimal | None) -> Decimal:
+    """A sum read from the database, to the cent. SQLite adds amounts as binary floats and Django
+    hands an aggregate back to 15 significant digits (4.33 may come back as 4.33000000000001, a
+    net of zero as 1.4E-14); every line is a whole number of fen, so rounding to the cent restores
+    the exact sum. PostgreSQL's numeric sums are exact already."""
+    return (value if value is not None else ZERO).quantize(CENT)
+
+
 def split_by_weights(total: Decimal, weights: dict[Any, Decimal]) -> dict[Any, Decimal]:
     """``total`` divided in proportion to ``weights`` to the cent, the parts adding up exactly to
     ``total`` (largest remainders get the leftover cents). Empty when the weights add up to zero."""

@@ -4,7 +4,8 @@
   county or township that received it is. Every fetch by id answers "not found" alike for a missing
   row and one outside the actor's areas; lists are empty outside them. Without ``registry.view``
   nothing is visible.
-* Money is summed from the ledger lines (reversals are negative lines, so a plain sum is the net).
+* Money is summed from the ledger lines (reversals are negative lines, so a plain sum is the net),
+  every database sum rounded to the cent (``money.cents``: SQLite sums in binary floating point).
 * The trace follows every yuan: source → fund → allocation → project → household. A household's share
   of a project's money (``ProjectBeneficiary.amount``) is attributed to the project's funds in
   proportion to what each fund allocated to the project, to the cent, the parts adding up exactly
@@ -42,7 +43,7 @@ from jingzhun.funds.models import (
     ProjectBudget,
     ProjectStatus,
 )
-from jingzhun.funds.money import ZERO, percent, split_by_weights
+from jingzhun.funds.money import ZERO, cents, percent, split_by_weights
 from jingzhun.registry.selectors import household_get
 from jingzhun.workflow.models import Case, Notice, Subject
 
@@ -159,10 +160,10 @@ def project_money(projects: QuerySet[Project] | Iterable[int]) -> dict[int, Proj
         out[project_id].budget_by_source[source] = amount
     for row in (Allocation.objects.filter(project_id__in=ids).order_by().values("project_id", "fund__source")
                 .annotate(total=Sum("amount"))):
-        out[row["project_id"]].allocated_by_source[row["fund__source"]] = row["total"]
+        out[row["project_id"]].allocated_by_source[row["fund__source"]] = cents(row["total"])
     for row in (Disbursement.objects.filter(allocation__project_id__in=ids).order_by()
                 .values("allocation__project_id", "allocation__fund__source").annotate(total=Sum("amount"))):
-        out[row["allocation__project_id"]].disbursed_by_source[row["allocation__fund__source"]] = row["total"]
+        out[row["allocation__project_id"]].disbursed_by_source[row["allocation__fund__source"]] = cents(row["total"])
     return dict(out)
 
 
@@ -198,7 +199,7 @@ def _allocation_rows(allocations: Iterable[Allocation]) -> list[AllocationRow]:
     paid = dict(Disbursement.objects.filter(allocation_id__in=ids).order_by().values("allocation_id")
                 .annotate(total=Sum("amount")).values_list("allocation_id", "total"))
     reversed_ids = set(Allocation.objects.filter(reverses_id__in=ids).values_list("reverses_id", flat=True))
-    return [AllocationRow(a, paid.get(a.pk) or ZERO, a.pk in reversed_ids) for a in allocations]
+    return [AllocationRow(a, cents(paid.get(a.pk)), a.pk in reversed_ids) for a in allocations]
 
 
 def project_detail(*, actor: Any, pk: Any) -> ProjectDetail:
@@ -313,7 +314,7 @@ def fund_rows(funds: QuerySet[Fund]) -> list[FundRow]:
     disbursed = dict(Disbursement.objects.filter(allocation__fund_id__in=ids).order_by()
                      .values("allocation__fund_id").annotate(total=Sum("amount"))
                      .values_list("allocation__fund_id", "total"))
-    return [FundRow(f, allocated.get(f.pk) or ZERO, disbursed.get(f.pk) or ZERO) for f in funds]
+    return [FundRow(f, cents(allocated.get(f.pk)), cents(disbursed.get(f.pk))) for f in funds]
 
 
 def fund_ledger(*, actor: Any, year: int | None = None, source: str = "", area_code: str = "") -> Ledger:
@@ -406,10 +407,10 @@ def _money_by_fund(project_ids: list[int]) -> tuple[dict[int, dict[int, Decimal]
     disbursed: dict[int, dict[int, Decimal]] = defaultdict(dict)
     for row in (Allocation.objects.filter(project_id__in=project_ids).order_by().values("project_id", "fund_id")
                 .annotate(total=Sum("amount"))):
-        allocated[row["project_id"]][row["fund_id"]] = row["total"]
+        allocated[row["project_id"]][row["fund_id"]] = cents(row["total"])
     for row in (Disbursement.objects.filter(allocation__project_id__in=project_ids).order_by()
                 .values("allocation__project_id", "allocation__fund_id").annotate(total=Sum("amount"))):
-        disbursed[row["allocation__project_id"]][row["allocation__fund_id"]] = row["total"]
+        disbursed[row["allocation__project_id"]][row["allocation__fund_id"]] = cents(row["total"])
     return allocated, disbursed
 
 
@@ -492,7 +493,7 @@ def ledger_disbursed_by_project(*, actor: Any) -> dict[int, Decimal]:
     """Project id → net paid out to it from the actor's funds (the ledger seen from the projects)."""
     rows = (Disbursement.objects.filter(area_scope_q(actor, "allocation__fund__area_id")).order_by()
             .values("allocation__project_id").annotate(total=Sum("amount")))
-    return {r["allocation__project_id"]: r["total"] for r in rows} if can(actor, Capability.REGISTRY_VIEW) else {}
+    return {r["allocation__project_id"]: cents(r["total"]) for r in rows} if can(actor, Capability.REGISTRY_VIEW) else {}
 
 
 # ---------------------------------------------------------------------------------------------- report

@@ -58,7 +58,7 @@ from jingzhun.funds.models import (
     ProjectMilestone,
     ProjectStatus,
 )
-from jingzhun.funds.money import ZERO, AmountError, parse_amount, yuan
+from jingzhun.funds.money import ZERO, AmountError, cents, parse_amount, yuan
 from jingzhun.funds.selectors import fund_queryset, project_queryset
 from jingzhun.registry import validation
 from jingzhun.registry.selectors import household_queryset
@@ -285,7 +285,7 @@ def project_budget_set(*, actor: Any, project_id: int, amounts: Mapping[str, Any
             wanted[source] = amount
     if not wanted and not problems:
         problems.append(issue("amounts", "required", _("Give the amount of at least one source of funds.")))
-    allocated = {row["fund__source"]: row["total"] for row in Allocation.objects.filter(project=project)
+    allocated = {row["fund__source"]: cents(row["total"]) for row in Allocation.objects.filter(project=project)
                  .values("fund__source").annotate(total=Sum("amount"))}
     for source, total in allocated.items():
         if total and wanted.get(source, ZERO) < total:

@@ -6,7 +6,7 @@ import pytest
 
 from jingzhun.funds import zh
 from jingzhun.funds.models import BenefitKind, FundSource, MilestoneKind, ProjectKind, ProjectStatus
-from jingzhun.funds.money import AmountError, parse_amount, percent, split_by_weights, yuan
+from jingzhun.funds.money import AmountError, cents, parse_amount, percent, split_by_weights, yuan
 
 
 @pytest.mark.parametrize(("value", "expected"), [
@@ -53,3 +53,10 @@ def test_every_code_has_its_chinese_name_for_notices_and_exports():
     for choices, names in ((ProjectKind, zh.KIND), (ProjectStatus, zh.STATUS), (FundSource, zh.SOURCE),
                            (BenefitKind, zh.BENEFIT), (MilestoneKind, zh.MILESTONE)):
         assert set(names) == set(choices.values)
+
+
+def test_database_sums_are_rounded_back_to_the_cent():
+    assert cents(Decimal("4.33000000000001")) == Decimal("4.33")
+    assert cents(Decimal("0.119999999999999")) == Decimal("0.12")
+    assert cents(Decimal("1.42108547152020E-14")) == Decimal("0.00") and not cents(Decimal("1.4E-14"))
+    assert cents(None) == Decimal("0.00")

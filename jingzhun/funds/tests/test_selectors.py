@@ -215,3 +215,24 @@ def test_the_statistics_page_shows_and_exports_projects_and_funds_per_area(clien
     client.force_login(personas.other_county_officer)
     other = client.get("/assistance/reports/?year=2024&level=township&table=funds&format=csv")
     assert len(list(csv.reader(io.StringIO(other.content.decode("utf-8-sig"))))) == 1  # the header only
+
+
+def test_sums_are_exact_to_the_cent_on_every_database(personas):
+    """SQLite adds the lines 4.47, 0.07, −4.47, 0.07, −0.07 as floats to 0.0700000000000003; every
+    sum the selectors return is exact."""
+    officer = personas.county_officer
+    made, day = in_library(personas)
+    money = fund(officer, amount="10")
+    allocation = services.allocate(actor=officer, fund_id=money.pk, project_id=made.pk, amount="10", today=day)
+    pay = {"actor": officer, "allocation_id": allocation.pk, "payee": "x", "voucher_number": "1", "today": day}
+    first = services.disburse(amount="4.47", **pay)
+    second = services.disburse(amount="0.07", **pay)
+    services.disbursement_reverse(actor=officer, disbursement_id=first.pk, reason="错", today=day)
+    services.disburse(amount="0.07", **pay)
+    services.disbursement_reverse(actor=officer, disbursement_id=second.pk, reason="错", today=day)
+    detail = selectors.project_detail(actor=officer, pk=made.pk)
+    assert detail.money.disbursed == D("0.07") and str(detail.money.disbursed) == "0.07"
+    assert detail.allocations[0].left == D("9.93")
+    [row] = selectors.fund_rows(selectors.fund_queryset(actor=officer))
+    assert (row.disbursed, row.balance) == (D("0.07"), D("9.93"))
+    assert selectors.ledger_disbursed_by_project(actor=officer) == {made.pk: D("0.07")}
