@@ -41,14 +41,19 @@ def sees_everything(actor: Any) -> bool:
     return bool(getattr(actor, "is_superuser", False) and getattr(actor, "is_active", False))
 
 
+def within_area_q(field: str, code: str) -> Q:
+    """Q keeping rows whose 12-digit code in ``field`` lies inside area ``code`` (the area and below)."""
+    low, high = codes.code_range(code)
+    return Q(**{f"{field}__gte": low, f"{field}__lte": high})
+
+
 def area_scope_q(actor: Any, field: str) -> Q:
     """Q keeping rows whose 12-digit code in ``field`` lies inside the actor's scope (nothing if none)."""
     if sees_everything(actor):
         return Q()
     q = Q(pk__in=[])
     for root in scope_roots(actor):
-        low, high = codes.code_range(root)
-        q |= Q(**{f"{field}__gte": low, f"{field}__lte": high})
+        q |= within_area_q(field, root)
     return q
 
 

@@ -26,12 +26,11 @@ from typing import Any
 from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
 
-from jingzhun.accounts.scope import area_scope_q
-from jingzhun.areas import codes
+from jingzhun.accounts.scope import area_scope_q, within_area_q
 from jingzhun.areas.models import Area, AreaLevel, AreaYear
 from jingzhun.assistance import matching, selectors
 from jingzhun.assistance.models import Measure, MeasureStatus, TeamRole
-from jingzhun.registry.models import HouseholdYear, PersonYear
+from jingzhun.registry.models import HouseholdYear
 
 OK, FAILED, NOT_APPLICABLE = "ok", "failed", "not_applicable"
 CHECKS = ("people", "projects", "funds", "measures")
@@ -67,10 +66,7 @@ class VillageCheck:
 
 
 def _in_area(queryset: Any, field_name: str, area_code: str) -> Any:
-    if not area_code:
-        return queryset
-    low, high = codes.code_range(area_code)
-    return queryset.filter(**{f"{field_name}__gte": low, f"{field_name}__lte": high})
+    return queryset.filter(within_area_q(field_name, area_code)) if area_code else queryset
 
 
 def _villages(actor: Any, area_code: str) -> list[Area]:
@@ -79,34 +75,17 @@ def _villages(actor: Any, area_code: str) -> list[Area]:
 
 
 def plan_gaps_bulk(household_ids: list[int], year: int) -> dict[int, list[matching.Gap]]:
-    """``matching.plan_gaps`` for many households at once (ids → gaps), from four grouped queries."""
-    facts: dict[int, dict[str, Any]] = {}
-    for row in (HouseholdYear.objects.filter(household_id__in=household_ids, year__lte=year)
-                .order_by("household_id", "-year")
-                .values("household_id", "main_cause", "other_cause_1", "other_cause_2", "risks")):
-        facts.setdefault(row["household_id"], row)
-    abilities: dict[int, dict[int, str]] = defaultdict(dict)
-    for household_id, person_id, ability in (
-            PersonYear.objects.filter(person__household_id__in=household_ids, person__status="active", year__lte=year)
-            .order_by("person_id", "-year").values_list("person__household_id", "person_id", "labour_ability")):
-        abilities[household_id].setdefault(person_id, ability)
+    """``matching.plan_gaps`` for many households at once (ids → gaps), from three grouped queries."""
+    facts = selectors.household_facts_bulk(household_ids, year)
     measures: dict[int, list[matching.PlannedMeasure]] = defaultdict(list)
-    for household_id, kind, status in (
-            Measure.objects.filter(plan__household_id__in=household_ids, plan__year=year)
-            .exclude(status=MeasureStatus.CANCELLED).values_list("plan__household_id", "kind", "status")):
-        measures[household_id].append(
-            matching.PlannedMeasure(kind, status in (MeasureStatus.UNDER_WAY, MeasureStatus.DONE)))
-    out = {}
-    for household_id in household_ids:
-        row = facts.get(household_id) or {}
-        ability = abilities.get(household_id, {})
-        household_facts = matching.HouseholdFacts(
-            causes=tuple(c for c in (row.get("main_cause"), row.get("other_cause_1"), row.get("other_cause_2")) if c),
-            risks=tuple(row.get("risks") or ()),
-            has_labour=not ability or any(a in matching.LABOUR_CODES for a in ability.values()))
-        out[household_id] = matching.plan_gaps(household_facts, measures.get(household_id, []),
-                                               cause_label=selectors.cause_label, risk_label=selectors.risk_label)
-    return out
+    for household_id, kind, status in (Measure.objects.filter(plan__household_id__in=household_ids, plan__year=year)
+                                       .values_list("plan__household_id", "kind", "status")):
+        planned = selectors.planned_measure(kind, status)
+        if planned is not None:
+            measures[household_id].append(planned)
+    return {household_id: matching.plan_gaps(facts[household_id], measures.get(household_id, []),
+                                             cause_label=selectors.cause_label, risk_label=selectors.risk_label)
+            for household_id in household_ids}
 
 
 def village_checks(*, actor: Any, year: int, on: dt.date, area_code: str = "") -> list[VillageCheck]:

@@ -8,13 +8,13 @@ monitored households one too).
 from __future__ import annotations
 
 import datetime as dt
+from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
 
-from jingzhun.accounts.scope import area_scope_q
-from jingzhun.areas import codes
+from jingzhun.accounts.scope import area_scope_q, within_area_q
 from jingzhun.assistance import matching
 from jingzhun.assistance.models import (
     AssistanceUnit,
@@ -70,8 +70,7 @@ def households_without_cadre(*, actor: Any, year: int, on: dt.date, area_code: s
     paired = Pairing.objects.filter(current_q(on), household=OuterRef("pk"))
     queryset = Household.objects.filter(area_scope_q(actor, "area_id"), is_active=True)
     if area_code:
-        low, high = codes.code_range(area_code)
-        queryset = queryset.filter(area_id__gte=low, area_id__lte=high)
+        queryset = queryset.filter(within_area_q("area_id", area_code))
     return queryset.filter(Exists(needing)).exclude(Exists(paired)).order_by("area_id", "household_number")
 
 
@@ -112,21 +111,44 @@ def current_cadre(*, household_id: int, on: dt.date) -> Cadre | None:
     return pairing.cadre if pairing else None
 
 
+def household_facts_bulk(household_ids: list[int], year: int) -> dict[int, matching.HouseholdFacts]:
+    """Household id → the causes and risks of its record for ``year`` (or the latest before it) and
+    whether any active member can work (each member's latest yearly record up to ``year``); two queries
+    for any number of households."""
+    records: dict[int, dict[str, Any]] = {}
+    for row in (HouseholdYear.objects.filter(household_id__in=household_ids, year__lte=year)
+                .order_by("household_id", "-year")
+                .values("household_id", "main_cause", "other_cause_1", "other_cause_2", "risks")):
+        records.setdefault(row["household_id"], row)
+    abilities: dict[int, dict[int, str]] = defaultdict(dict)
+    for household_id, person_id, ability in (
+            PersonYear.objects.filter(person__household_id__in=household_ids, person__status="active", year__lte=year)
+            .order_by("person_id", "-year").values_list("person__household_id", "person_id", "labour_ability")):
+        abilities[household_id].setdefault(person_id, ability)
+    facts = {}
+    for household_id in household_ids:
+        record = records.get(household_id, {})
+        latest = abilities.get(household_id, {})
+        # Nothing recorded about the members' labour: assume they can work, so the plan asks for a
+        # developmental measure until the village records otherwise.
+        facts[household_id] = matching.HouseholdFacts(
+            causes=tuple(c for c in (record.get("main_cause"), record.get("other_cause_1"), record.get("other_cause_2"))
+                         if c),
+            risks=tuple(record.get("risks") or ()),
+            has_labour=not latest or any(ability in matching.LABOUR_CODES for ability in latest.values()))
+    return facts
+
+
 def household_facts(household: Household, year: int) -> matching.HouseholdFacts:
-    """The causes and risks of the household's record for ``year`` (or the latest before it) and whether
-    any active member can work (each member's latest yearly record up to ``year``)."""
-    record = (HouseholdYear.objects.filter(household=household, year__lte=year).order_by("-year")
-              .values("main_cause", "other_cause_1", "other_cause_2", "risks").first()) or {}
-    causes = tuple(c for c in (record.get("main_cause"), record.get("other_cause_1"), record.get("other_cause_2")) if c)
-    latest: dict[int, str] = {}
-    for person_id, ability in (PersonYear.objects.filter(person__household=household, person__status="active",
-                                                         year__lte=year)
-                               .order_by("person_id", "-year").values_list("person_id", "labour_ability")):
-        latest.setdefault(person_id, ability)
-    # Nothing recorded about the members' labour: assume they can work, so the plan asks for a
-    # developmental measure until the village records otherwise.
-    labour = not latest or any(ability in matching.LABOUR_CODES for ability in latest.values())
-    return matching.HouseholdFacts(causes=causes, risks=tuple(record.get("risks") or ()), has_labour=labour)
+    """``household_facts_bulk`` for one household."""
+    return household_facts_bulk([household.pk], year)[household.pk]
+
+
+def planned_measure(kind: str, status: str) -> matching.PlannedMeasure | None:
+    """A measure as the matching rules see it (None for a cancelled one, which counts for nothing)."""
+    if status == MeasureStatus.CANCELLED:
+        return None
+    return matching.PlannedMeasure(kind, status in (MeasureStatus.UNDER_WAY, MeasureStatus.DONE))
 
 
 def cause_label(code: str) -> str:
@@ -146,8 +168,7 @@ def plan_for(*, household: Household, year: int) -> Plan | None:
 def plan_gaps_for(*, household: Household, year: int, plan: Plan | None = None) -> list[matching.Gap]:
     """What the household's plan for ``year`` lacks (``matching.plan_gaps``)."""
     plan = plan if plan is not None else plan_for(household=household, year=year)
-    measures = [matching.PlannedMeasure(m.kind, m.status in (MeasureStatus.UNDER_WAY, MeasureStatus.DONE))
-                for m in (plan.measures.all() if plan else ()) if m.status != MeasureStatus.CANCELLED]
+    measures = [p for p in (planned_measure(m.kind, m.status) for m in (plan.measures.all() if plan else ())) if p]
     return matching.plan_gaps(household_facts(household, year), measures, cause_label=cause_label,
                               risk_label=risk_label)
 
@@ -174,10 +195,8 @@ def households_not_visited(*, actor: Any, year: int, on: dt.date, area_code: str
     visited = Visit.objects.filter(household=OuterRef("pk"), visited_on__gt=since, visited_on__lte=on)
     queryset = Household.objects.filter(area_scope_q(actor, "area_id"), is_active=True)
     if area_code:
-        low, high = codes.code_range(area_code)
-        queryset = queryset.filter(area_id__gte=low, area_id__lte=high)
-    last = Visit.objects.filter(household=OuterRef("pk")).order_by("-visited_on").values("visited_on")[:1]
-    return (queryset.filter(Exists(should)).exclude(Exists(visited)).annotate(last_visit=Subquery(last))
+        queryset = queryset.filter(within_area_q("area_id", area_code))
+    return (queryset.filter(Exists(should)).exclude(Exists(visited)).annotate(last_visit=_last_visit_q())
             .order_by("area_id", "household_number"))
 
 
@@ -186,8 +205,7 @@ def teams_in(*, actor: Any, on: dt.date, area_code: str = "") -> QuerySet[WorkTe
     queryset = WorkTeam.objects.filter(area_scope_q(actor, "village_id"), starts_on__lte=on, ends_on__gte=on).filter(
         Q(recalled_on__isnull=True) | Q(recalled_on__gt=on))
     if area_code:
-        low, high = codes.code_range(area_code)
-        queryset = queryset.filter(village_id__gte=low, village_id__lte=high)
+        queryset = queryset.filter(within_area_q("village_id", area_code))
     return queryset.select_related("unit", "village").prefetch_related("members__cadre").order_by("village_id")
 
 

@@ -53,9 +53,11 @@ from jingzhun.assistance.selectors import (
     cadre_loads,
     cadre_queryset,
     cause_label,
+    current_cadre,
     current_q,
     household_facts,
     households_without_cadre,
+    my_cadre,
     risk_label,
     unit_queryset,
 )
@@ -397,8 +399,8 @@ def may_assist(actor: Any, household: Household, on: dt.date) -> bool:
     """Officers who edit the registry in the household's area, and the household's current cadre."""
     if can(actor, Capability.REGISTRY_EDIT) and code_in_scope(actor, household.area_id):
         return True
-    cadre = getattr(actor, "cadre", None) if getattr(actor, "is_authenticated", False) else None
-    return bool(cadre is not None and cadre.active and code_in_scope(actor, household.area_id)
+    cadre = my_cadre(actor=actor)
+    return bool(cadre is not None and code_in_scope(actor, household.area_id)
                 and Pairing.objects.filter(current_q(on), household=household, cadre=cadre).exists())
 
 
@@ -616,12 +618,9 @@ def visit_record(*, actor: Any, household_id: int, data: Mapping[str, Any], phot
     if problems:
         raise ValidationFailed(issues=problems)
     checked = [_checked_photo(upload, i) for i, upload in enumerate(photos)]
-    own = getattr(actor, "cadre", None)
-    cadre = own if own is not None and Pairing.objects.filter(current_q(visited_on), household=household,
-                                                             cadre=own).exists() else (
-        Pairing.objects.filter(current_q(visited_on), household=household).select_related("cadre").first())
+    # Pairings never overlap, so the cadre paired on the visit's day is the one whose visit it is.
     visit = Visit.objects.create(
-        household=household, cadre=cadre if isinstance(cadre, Cadre) else getattr(cadre, "cadre", None),
+        household=household, cadre=current_cadre(household_id=household.pk, on=visited_on),
         visited_on=visited_on, place=place, content=content, latitude=latitude, longitude=longitude,
         accuracy_m=min(accuracy_m, 2_000_000) if accuracy_m is not None else None, client_key=client_key,
         recorded_by=actor)

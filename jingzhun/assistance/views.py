@@ -29,32 +29,16 @@ from jingzhun.funds import selectors as funds_selectors
 from jingzhun.registry import codelists
 from jingzhun.registry.models import HouseholdYear
 from jingzhun.registry.selectors import household_latest_year
+from jingzhun.web.inputs import flash_errors, form_date, form_id
 from jingzhun.web.views import page
 
 REPORT_EXPORTED = register_action("assistance.report.exported", _("Assistance report exported"))
 MAX_LIST = 500
 
 
-def _fail(request: HttpRequest, exc: DomainError) -> None:
-    for text in [i.text() for i in exc.issues] or [exc.text()]:
-        messages.error(request, text)
-
-
-def _int(value: Any) -> int | None:
-    text = str(value or "")
-    return int(text) if text.isascii() and text.isdigit() and len(text) <= 9 else None
-
-
-def _date(value: Any, default: dt.date) -> dt.date:
-    try:
-        return dt.date.fromisoformat(str(value)) if value else default
-    except ValueError:
-        return default
-
-
 def _year(request: HttpRequest, today: dt.date) -> int:
     """``?year=``, else the latest year the registry has records for, else this year."""
-    year = _int(request.GET.get("year"))
+    year = form_id(request.GET.get("year"))
     if year and 2013 <= year <= today.year + 1:
         return year
     return household_latest_year(actor=request.user) or today.year
@@ -125,12 +109,12 @@ def village(request: HttpRequest, code: str) -> HttpResponse:
     cadres = list(selectors.cadre_queryset(actor=user).filter(active=True, area_id__in=[code, area.parent_id]))
     loads = selectors.cadre_loads(cadre_ids=[c.pk for c in cadres], on=today)
     suggestion: dict[int, int] = {}
-    chosen = [n for n in (_int(v) for v in request.GET.getlist("cadre")) if n]
+    chosen = [n for n in (form_id(v) for v in request.GET.getlist("cadre")) if n]
     if chosen:
         try:
             suggestion = services.pairing_suggest(actor=user, village_code=code, cadre_ids=chosen, year=year, today=today)
         except DomainError as exc:
-            _fail(request, exc)
+            flash_errors(request, exc)
     return render(request, "assistance/village.html", {
         "area": area, "year": year, "today": today, "result": result,
         "team": selectors.teams_in(actor=user, on=today, area_code=code).first(),
@@ -150,15 +134,15 @@ def village_pair(request: HttpRequest, code: str) -> HttpResponse:
     area_get(actor=user, code=code)
     assignments = {}
     for key, value in request.POST.items():
-        if key.startswith("pair_") and _int(key[5:]) and _int(value):
+        if key.startswith("pair_") and form_id(key[5:]) and form_id(value):
             assignments[int(key[5:])] = int(value)
     try:
         if not assignments:
             raise ValidationFailed(_("Choose a cadre for at least one household."), code="required")
         made = services.pairings_assign_bulk(actor=user, assignments=assignments,
-                                             starts_on=_date(request.POST.get("starts_on"), today), today=today)
+                                             starts_on=(form_date(request.POST.get("starts_on")) or today), today=today)
     except DomainError as exc:
-        _fail(request, exc)
+        flash_errors(request, exc)
         return redirect(f"{request.path.rsplit('pairings/', 1)[0]}?year={request.POST.get('year', '')}")
     messages.success(request, _("%(n)s households paired.") % {"n": len(made)})
     return redirect(f"{request.path.rsplit('pairings/', 1)[0]}?year={request.POST.get('year', '')}")
@@ -170,14 +154,14 @@ def household_pair(request: HttpRequest, pk: int) -> HttpResponse:
     """Pair one household with a cadre from a date (a current pairing ends the day before)."""
     user, today = request.user, clock.today()
     try:
-        cadre_id = _int(request.POST.get("cadre"))
+        cadre_id = form_id(request.POST.get("cadre"))
         if cadre_id is None:
             raise ValidationFailed(_("Choose a cadre."), code="required")
         services.pairing_assign(actor=user, household_id=pk, cadre_id=cadre_id,
-                                starts_on=_date(request.POST.get("starts_on"), today), note=request.POST.get("note", ""),
+                                starts_on=(form_date(request.POST.get("starts_on")) or today), note=request.POST.get("note", ""),
                                 today=today)
     except ValidationFailed as exc:
-        _fail(request, exc)
+        flash_errors(request, exc)
     else:
         messages.success(request, _("The cadre is paired with the household."))
     return redirect("web:household_detail", pk=pk)
@@ -193,7 +177,7 @@ def cadres(request: HttpRequest) -> HttpResponse:
         try:
             cadre = services.cadre_register(actor=user, data=request.POST, today=today)
         except ValidationFailed as exc:
-            _fail(request, exc)
+            flash_errors(request, exc)
             status = 422
         else:
             messages.success(request, _("%(name)s is registered as an assistance cadre.") % {"name": cadre.name})
@@ -220,7 +204,7 @@ def units(request: HttpRequest) -> HttpResponse:
                                       area_code=request.POST.get("area", ""),
                                       village_codes=[c for c in request.POST.getlist("villages") if c])
         except ValidationFailed as exc:
-            _fail(request, exc)
+            flash_errors(request, exc)
             status = 422
         else:
             messages.success(request, _("%(name)s is saved.") % {"name": unit.name})
@@ -243,15 +227,15 @@ def team_new(request: HttpRequest) -> HttpResponse:
     status = 200
     if request.method == "POST":
         members = [(cadre_id, request.POST.get(f"role_{cadre_id}", TeamRole.MEMBER))
-                   for cadre_id in (_int(v) for v in request.POST.getlist("member")) if cadre_id]
+                   for cadre_id in (form_id(v) for v in request.POST.getlist("member")) if cadre_id]
         try:
             team = services.team_send(actor=user, village_code=request.POST.get("village", ""),
-                                      unit_id=_int(request.POST.get("unit")) or 0,
-                                      starts_on=_date(request.POST.get("starts_on"), today),
-                                      ends_on=_date(request.POST.get("ends_on"), today) if request.POST.get("ends_on")
+                                      unit_id=form_id(request.POST.get("unit")) or 0,
+                                      starts_on=(form_date(request.POST.get("starts_on")) or today),
+                                      ends_on=(form_date(request.POST.get("ends_on")) or today) if request.POST.get("ends_on")
                                       else None, members=members)
         except ValidationFailed as exc:
-            _fail(request, exc)
+            flash_errors(request, exc)
             status = 422
         else:
             messages.success(request, _("The work team is sent."))

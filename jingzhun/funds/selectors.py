@@ -25,7 +25,7 @@ from typing import Any
 from django.db.models import Q, QuerySet, Sum
 
 from jingzhun.accounts.roles import Capability, can
-from jingzhun.accounts.scope import area_scope_q
+from jingzhun.accounts.scope import area_scope_q, within_area_q
 from jingzhun.areas import codes
 from jingzhun.areas.models import Area
 from jingzhun.core.exceptions import NotFound
@@ -85,8 +85,7 @@ def project_list(*, actor: Any, area_code: str = "", year: int | None = None, ki
     """The actor's projects filtered by area (and below), year, kind and status."""
     queryset = project_queryset(actor=actor)
     if area_code and codes.is_area_code(area_code):
-        low, high = codes.code_range(area_code)
-        queryset = queryset.filter(area_id__gte=low, area_id__lte=high)
+        queryset = queryset.filter(within_area_q("area_id", area_code))
     elif area_code:
         return queryset.none()
     if year:
@@ -326,8 +325,7 @@ def fund_ledger(*, actor: Any, year: int | None = None, source: str = "", area_c
     if source:
         funds = funds.filter(source=source)
     if area_code and codes.is_area_code(area_code):
-        low, high = codes.code_range(area_code)
-        funds = funds.filter(area_id__gte=low, area_id__lte=high)
+        funds = funds.filter(within_area_q("area_id", area_code))
     elif area_code:
         funds = funds.none()
     rows = fund_rows(funds.order_by("-year", "source", "received_on", "id"))

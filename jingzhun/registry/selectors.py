@@ -10,7 +10,7 @@ from django.db import connection
 from django.db.models import Count, Prefetch, QuerySet, Sum
 
 from jingzhun.accounts.roles import Capability, can
-from jingzhun.accounts.scope import area_scope_q
+from jingzhun.accounts.scope import area_scope_q, within_area_q
 from jingzhun.areas import codes
 from jingzhun.core.exceptions import NotFound
 from jingzhun.core.models import AuditEvent
@@ -68,8 +68,7 @@ def household_search(
     queryset = household_queryset(actor=actor).select_related("area")
     query = (query or "").strip()
     if area_code and codes.is_area_code(area_code):
-        low, high = codes.code_range(area_code)
-        queryset = queryset.filter(area_id__gte=low, area_id__lte=high)
+        queryset = queryset.filter(within_area_q("area_id", area_code))
     if query:
         if ID_QUERY_RE.match(query):
             queryset = queryset.filter(pk__in=Person.objects.filter(id_base=query[:18].upper()).values("household_id"))
@@ -108,8 +107,7 @@ def household_counts(*, actor: Any, area_code: str = "", year: int | None = None
     """Key counts for the home page: households, persons, and households per status in ``year``."""
     households = household_queryset(actor=actor)
     if area_code and codes.is_area_code(area_code):
-        low, high = codes.code_range(area_code)
-        households = households.filter(area_id__gte=low, area_id__lte=high)
+        households = households.filter(within_area_q("area_id", area_code))
     # member_count is kept by the services (active members), so persons need no join to Person.
     totals = households.aggregate(households=Count("id"), persons=Sum("member_count"))
     result = {"households": totals["households"] or 0, "persons": totals["persons"] or 0}

@@ -14,7 +14,7 @@ from typing import Any
 
 from django.db.models import Count, Q, QuerySet
 
-from jingzhun.accounts.scope import area_scope_q, code_in_scope, sees_everything
+from jingzhun.accounts.scope import area_scope_q, code_in_scope, sees_everything, within_area_q
 from jingzhun.areas import codes
 from jingzhun.core.exceptions import NotFound
 from jingzhun.workflow import flows
@@ -132,9 +132,8 @@ def overdue_cases(*, actor: Any, today: dt.date) -> QuerySet[Case]:
 
 def cases_at(*, actor: Any, step_id: int, area_code: str, year: int) -> QuerySet[Case]:
     """Open cases at one step in one area (and below) for one year — what one screen acts on."""
-    low, high = codes.code_range(area_code)
     return (case_queryset(actor=actor)
-            .filter(status=CaseStatus.OPEN, step_id=step_id, year=year, area_id__gte=low, area_id__lte=high)
+            .filter(within_area_q("area_id", area_code), status=CaseStatus.OPEN, step_id=step_id, year=year)
             .order_by("area_id", "household__group_name", "household__household_number", "id"))
 
 

@@ -27,10 +27,11 @@ from jingzhun.accounts.scope import area_scope_q
 from jingzhun.areas.models import Area, AreaLevel
 from jingzhun.areas.selectors import area_get, area_villages
 from jingzhun.core import clock
-from jingzhun.core.exceptions import ActionForbidden, DomainError, NotFound, ValidationFailed
+from jingzhun.core.exceptions import ActionForbidden, NotFound, ValidationFailed
 from jingzhun.registry import codelists
 from jingzhun.registry.models import HouseholdYear
 from jingzhun.registry.selectors import household_queryset
+from jingzhun.web.inputs import flash_errors, form_date, form_id, form_ids
 from jingzhun.web.views import page
 from jingzhun.workflow import calendar, effects, flows, pdf, selectors, services, subjects
 from jingzhun.workflow.models import (
@@ -48,34 +49,6 @@ from jingzhun.workflow.models import (
 )
 
 MAX_LIST = 500
-
-
-def _errors(exc: DomainError) -> list[str]:
-    return [i.text() for i in exc.issues] or [exc.text()]
-
-
-def _fail(request: HttpRequest, exc: DomainError) -> None:
-    for text in _errors(exc):
-        messages.error(request, text)
-
-
-def _int(value: Any) -> int | None:
-    """A positive database id or step number from a form field; None for anything else."""
-    text = str(value or "")
-    if not (text.isascii() and text.isdigit()) or len(text) > 9:
-        return None
-    return int(text)
-
-
-def _ints(values: list[str]) -> list[int]:
-    return [n for n in (_int(v) for v in values) if n is not None]
-
-
-def _date(value: Any) -> dt.date | None:
-    try:
-        return dt.date.fromisoformat(str(value)) if value else None
-    except ValueError:
-        return None
 
 
 # --- queue ------------------------------------------------------------------------------------
@@ -124,7 +97,7 @@ def start(request: HttpRequest) -> HttpResponse:
     """Choose a procedure, a year and a village; tick households (or the village itself); submit."""
     user, today = request.user, clock.today()
     data = request.POST if request.method == "POST" else request.GET
-    year = _int(data.get("year")) or today.year
+    year = form_id(data.get("year")) or today.year
     procedures = _startable(user, year)
     if not procedures:
         raise ActionForbidden()
@@ -160,17 +133,17 @@ def start(request: HttpRequest) -> HttpResponse:
         try:
             kwargs: dict[str, Any] = {}
             if procedure.subject == Subject.HOUSEHOLD:
-                kwargs["household_ids"] = _ints(request.POST.getlist("household"))
+                kwargs["household_ids"] = form_ids(request.POST.getlist("household"))
             else:
                 kwargs["area_codes"] = [c for c in request.POST.getlist("subject_area") if c]
             if not kwargs.get("household_ids") and not kwargs.get("area_codes"):
                 raise ValidationFailed(_("Tick at least one household."), code="required")
             evidence = [(request.POST.get("evidence_kind") or "other", f) for f in request.FILES.getlist("evidence")]
             cases = services.cases_start(actor=user, procedure_key=procedure.key, year=year, params=params,
-                                         clue_on=_date(request.POST.get("clue_on")),
+                                         clue_on=form_date(request.POST.get("clue_on")),
                                          comment=request.POST.get("comment", ""), evidence=evidence, today=today, **kwargs)
         except ValidationFailed as exc:
-            _fail(request, exc)
+            flash_errors(request, exc)
             return render(request, "workflow/start.html", context, status=422)
         messages.success(request, _("%(count)s case(s) submitted.") % {"count": len(cases)})
         first = cases[0]
@@ -218,13 +191,13 @@ def step(request: HttpRequest, step_id: int, area_code: str, year: int) -> HttpR
             raise NotFound()
     status = 200
     if request.method == "POST":
-        ids = _ints(request.POST.getlist("case"))
-        position = _int(request.POST.get("position")) or 0
+        ids = form_ids(request.POST.getlist("case"))
+        position = form_id(request.POST.get("position")) or 0
         try:
             if request.POST.get("do") == "publish":
                 notice = services.notice_publish(
                     actor=user, case_ids=ids, at_position=position, contact_name=request.POST.get("contact_name", ""),
-                    contact_phone=request.POST.get("contact_phone", ""), starts_on=_date(request.POST.get("starts_on")),
+                    contact_phone=request.POST.get("contact_phone", ""), starts_on=form_date(request.POST.get("starts_on")),
                     reason=request.POST.get("reason", ""), today=today)
                 messages.success(request, _("Notice posted."))
                 return redirect("workflow:notice", pk=notice.pk)
@@ -238,12 +211,12 @@ def step(request: HttpRequest, step_id: int, area_code: str, year: int) -> HttpR
             else:
                 services.cases_act(actor=user, case_ids=ids, action=action, at_position=position,
                                    comment=request.POST.get("comment", ""),
-                                   return_to=_int(request.POST.get("return_to")),
+                                   return_to=form_id(request.POST.get("return_to")),
                                    evidence=evidence, today=today)
                 messages.success(request, _("Done for %(count)s case(s).") % {"count": len(ids)})
             return redirect(request.get_full_path())
         except (ValidationFailed, services.StepChanged) as exc:
-            _fail(request, exc)
+            flash_errors(request, exc)
             status = 422 if isinstance(exc, ValidationFailed) else 409
     return render(request, "workflow/step.html", _step_context(user, step_obj, area, year, cases, today), status=status)
 
@@ -285,7 +258,7 @@ def case(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, _("The result was rolled back."))
             return redirect("workflow:case", pk=pk)
         except ValidationFailed as exc:
-            _fail(request, exc)
+            flash_errors(request, exc)
     decisions = list(Decision.objects.filter(case=case_obj).select_related("step", "notice").prefetch_related("evidence"))
     steps = list(case_obj.procedure.steps.order_by("position"))
     return render(request, "workflow/case.html", {
@@ -336,12 +309,12 @@ def notice(request: HttpRequest, pk: int) -> HttpResponse:
                 services.notice_close(actor=user, notice_id=notice_obj.pk, today=today)
                 messages.success(request, _("The notice is closed; its cases moved on."))
             elif action == "resolve":
-                services.objection_resolve(actor=user, objection_id=_int(request.POST.get("objection")) or 0,
+                services.objection_resolve(actor=user, objection_id=form_id(request.POST.get("objection")) or 0,
                                            upheld=request.POST.get("upheld") == "1",
                                            resolution=request.POST.get("resolution", ""), today=today)
                 messages.success(request, _("The objection is resolved."))
             elif action == "object":
-                services.objection_file(notice=notice_obj, entry_id=_int(request.POST.get("entry")),
+                services.objection_file(notice=notice_obj, entry_id=form_id(request.POST.get("entry")),
                                         filed_by_name=request.POST.get("filed_by_name", ""),
                                         contact=request.POST.get("contact", ""),
                                         content=request.POST.get("content", ""), actor=user, today=today)
@@ -350,7 +323,7 @@ def notice(request: HttpRequest, pk: int) -> HttpResponse:
                 raise ValidationFailed(_("Unknown action."), code="unknown")
             return redirect("workflow:notice", pk=pk)
         except (ValidationFailed, services.StepChanged) as exc:
-            _fail(request, exc)
+            flash_errors(request, exc)
             status = 422
         except ActionForbidden as exc:
             raise PermissionDenied(exc.text()) from exc
@@ -410,13 +383,13 @@ def public_notice(request: HttpRequest, token: str) -> HttpResponse:
             status = 429
     if request.method == "POST" and status == 200:
         try:
-            services.objection_file(notice=notice_obj, entry_id=_int(values["entry"]),
+            services.objection_file(notice=notice_obj, entry_id=form_id(values["entry"]),
                                     filed_by_name=values["filed_by_name"], contact=values["contact"],
                                     content=values["content"], today=today)
             messages.success(request, _("Your objection was received. The village will check it and answer you."))
             return redirect("notices:public", token=token)
         except ValidationFailed as exc:
-            _fail(request, exc)
+            flash_errors(request, exc)
             status = 422
     return render(request, "workflow/public_notice.html", {
         "notice": notice_obj, "entries": selectors.notice_public_entries(notice_obj), "today": today,
