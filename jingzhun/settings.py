@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "jingzhun.workflow",
     "jingzhun.funds",
     "jingzhun.assistance",
+    "jingzhun.screening",
     "jingzhun.web",
 ]
 
@@ -177,6 +178,7 @@ LOGGING = {
 
 # Imports run in a background thread; true runs them inside the request (tests).
 IMPORT_INLINE = env_bool("JINGZHUN_IMPORT_INLINE", False)
+SCREENING_INLINE = env_bool("JINGZHUN_SCREENING_INLINE", False)
 # A large import (from the chunk that brings it to this many members, when that is at least a fifth of
 # the members already registered) drops the registry tables' secondary indexes and foreign keys and
 # builds them again at the end (PostgreSQL): much faster, but other users' reads of the registry wait

@@ -10,3 +10,4 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 IMPORT_INLINE = True  # run import jobs synchronously in tests
+SCREENING_INLINE = True  # and screening runs

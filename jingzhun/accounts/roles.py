@@ -29,19 +29,24 @@ class Capability(models.TextChoices):
     EXPORT = "registry.export", _("Export lists")
     USERS_MANAGE = "accounts.manage", _("Manage accounts in scope")
     POLICY_MANAGE = "policy.manage", _("Edit policy parameters")
+    SCREENING_RUN = "screening.run", _("Run the screening rules")
+    SCREENING_EXEMPT = "screening.exempt", _("Exempt a household from a screening rule")
 
 
 C = Capability
 ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
     Role.VILLAGE_OFFICER: frozenset({C.REGISTRY_VIEW, C.REGISTRY_EDIT, C.SENSITIVE_VIEW, C.EXPORT}),
-    Role.TOWNSHIP_REVIEWER: frozenset({C.REGISTRY_VIEW, C.REGISTRY_EDIT, C.SENSITIVE_VIEW, C.EXPORT}),
-    Role.COUNTY_OFFICER: frozenset({C.REGISTRY_VIEW, C.REGISTRY_EDIT, C.SENSITIVE_VIEW, C.EXPORT, C.AUDIT_VIEW}),
+    Role.TOWNSHIP_REVIEWER: frozenset(
+        {C.REGISTRY_VIEW, C.REGISTRY_EDIT, C.SENSITIVE_VIEW, C.EXPORT, C.SCREENING_EXEMPT}),
+    Role.COUNTY_OFFICER: frozenset({C.REGISTRY_VIEW, C.REGISTRY_EDIT, C.SENSITIVE_VIEW, C.EXPORT, C.AUDIT_VIEW,
+                                    C.SCREENING_RUN, C.SCREENING_EXEMPT}),
     Role.COUNTY_ADMIN: frozenset(
-        {C.REGISTRY_VIEW, C.REGISTRY_EDIT, C.SENSITIVE_VIEW, C.EXPORT, C.AUDIT_VIEW, C.USERS_MANAGE, C.POLICY_MANAGE}
+        {C.REGISTRY_VIEW, C.REGISTRY_EDIT, C.SENSITIVE_VIEW, C.EXPORT, C.AUDIT_VIEW, C.USERS_MANAGE, C.POLICY_MANAGE,
+         C.SCREENING_RUN, C.SCREENING_EXEMPT}
     ),
     Role.FIRST_SECRETARY: frozenset({C.REGISTRY_VIEW, C.SENSITIVE_VIEW}),
-    Role.CITY_OFFICER: frozenset({C.REGISTRY_VIEW, C.EXPORT, C.AUDIT_VIEW}),
-    Role.PROVINCE_OFFICER: frozenset({C.REGISTRY_VIEW, C.EXPORT, C.AUDIT_VIEW}),
+    Role.CITY_OFFICER: frozenset({C.REGISTRY_VIEW, C.EXPORT, C.AUDIT_VIEW, C.SCREENING_RUN}),
+    Role.PROVINCE_OFFICER: frozenset({C.REGISTRY_VIEW, C.EXPORT, C.AUDIT_VIEW, C.SCREENING_RUN}),
     Role.CADRE: frozenset({C.REGISTRY_VIEW}),
     Role.EVALUATOR: frozenset({C.REGISTRY_VIEW, C.EXPORT}),
     Role.AUDITOR: frozenset({C.REGISTRY_VIEW, C.SENSITIVE_VIEW, C.AUDIT_VIEW, C.EXPORT}),

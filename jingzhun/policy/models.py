@@ -11,6 +11,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from jingzhun.policy.registry import parameter_choices
+
 
 class ParameterKind(models.TextChoices):
     POVERTY_LINE = "poverty_line", _("Poverty line (yuan per person per year)")
@@ -38,7 +40,7 @@ class Certainty(models.TextChoices):
 
 
 class PolicyParameter(models.Model):
-    kind = models.CharField(_("parameter"), max_length=40, choices=ParameterKind.choices)
+    kind = models.CharField(_("parameter"), max_length=40, choices=parameter_choices)
     area = models.ForeignKey(
         "areas.Area", verbose_name=_("area"), null=True, blank=True, on_delete=models.PROTECT,
         help_text=_("Empty for the national default."),
