@@ -119,7 +119,7 @@ MEASURE_AGGREGATES: list[Aggregate] = [
     Aggregate("m_count", sql="COUNT(*)"),
     Aggregate("m_developmental", "developmental"),
     Aggregate("m_developmental_strong", "developmental AND kind NOT IN ('skills_training', 'other')"),
-    Aggregate("m_developmental_started", "developmental AND status IN ('in_progress', 'done')"),
+    Aggregate("m_developmental_started", "developmental AND status IN ('under_way', 'done')"),
     Aggregate("m_safety_net", "safety_net"),
     Aggregate("m_health", "kind IN ('health', 'social', 'comprehensive', 'dibao')"),
     Aggregate("m_education", "kind IN ('education', 'compulsory_education', 'social')"),

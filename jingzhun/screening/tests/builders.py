@@ -114,7 +114,7 @@ def household(*, members: list[dict[str, Any]] | None = None, previous: dict[str
             "year": record, "previous": previous, "measures": measures or []}
 
 
-def measure(kind: str, *, developmental: bool = False, safety_net: bool = False, status: str = "in_progress",
+def measure(kind: str, *, developmental: bool = False, safety_net: bool = False, status: str = "under_way",
             start: dt.date = dt.date(YEAR, 2, 1)) -> dict[str, Any]:
     return {"kind": kind, "developmental": developmental, "safety_net": safety_net, "status": status,
             "start_month": start.year * 12 + start.month - 1}
