@@ -76,6 +76,12 @@ def sentence(rule: Rule, values: dict[str, Any], language: str = "zh-hans", *, w
     return text
 
 
+def explain(rule: Rule, row: dict[str, Any]) -> tuple[dict[str, Any], str, str]:
+    """A hit row's named values and its sentences in zh-hans and in en."""
+    values = values_of(rule, row)
+    return values, sentence(rule, values, "zh-hans"), sentence(rule, values, "en")
+
+
 def plain_values(rule: Rule, values: dict[str, Any]) -> dict[str, Any]:
     """Values fit for JSON (numbers rounded to the cent, flags as lists)."""
     out: dict[str, Any] = {}

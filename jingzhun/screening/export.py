@@ -18,7 +18,7 @@ from django.db.models import Q
 from jingzhun.accounts.scope import within_area_q
 from jingzhun.screening.features import HOUSEHOLD_YEAR_COLUMNS
 from jingzhun.screening.parameters import PARAMETER_KINDS, PREVIOUS_YEAR_KINDS
-from jingzhun.screening.snapshot import OPTIONAL_SCHEMAS, Snapshot, month_index, params_table
+from jingzhun.screening.snapshot import OPTIONAL_SCHEMAS, Snapshot, month_index
 
 CHUNK = 20_000
 PERSON_FIELDS = ("name", "sex", "id_type", "id_number", "birth_date", "relation", "ethnicity", "political_status",
@@ -115,8 +115,5 @@ def snapshot_from_database(*, year: int, area_code: str) -> tuple[Snapshot, dict
     snapshot = Snapshot.from_tables(year, {
         "households": households_table, "persons": persons_table, "household_years": household_years,
         "person_years": person_years, "area_years": area_years_table, "measures": measures,
-    }, area_code=area_code, parameter_rows=[])
-    counties = snapshot.counties()
-    kinds = (*PARAMETER_KINDS, *PREVIOUS_YEAR_KINDS)
-    snapshot.tables["params"] = params_table(rows_from_database(kinds, year), year=year, counties=counties)
+    }, area_code=area_code, parameter_rows=rows_from_database((*PARAMETER_KINDS, *PREVIOUS_YEAR_KINDS), year))
     return snapshot, {"households": ids, "persons": person_ids}  # type: ignore[dict-item]

@@ -34,10 +34,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from jingzhun.registry import idcard
+
 # Lists of other departments an ID number may be found in (domain §4.12); see catalogue.exclusion.
 DEPARTMENT_SOURCES = ("public_employees", "vehicles", "town_property", "business_registry", "village_cadres")
 DIGITS = "'0123456789'"
-ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 
 
 def digit(expr: str, position: int) -> str:
@@ -56,8 +57,8 @@ def _id_digits(expr: str) -> str:
 
 
 def _id_checksum_ok(expr: str) -> str:
-    total = " + ".join(f"{digit(expr, i + 1)} * {w}" for i, w in enumerate(ID_WEIGHTS))
-    return f"(SUBSTR('10X98765432', (({total}) % 11) + 1, 1) = UPPER(SUBSTR({expr}, 18, 1)))"
+    total = " + ".join(f"{digit(expr, i + 1)} * {w}" for i, w in enumerate(idcard.WEIGHTS))
+    return f"(SUBSTR('{idcard.CHECK_CHARS}', (({total}) % 11) + 1, 1) = UPPER(SUBSTR({expr}, 18, 1)))"
 
 
 @dataclass(frozen=True)
@@ -142,14 +143,14 @@ def _select_list(aggregates: list[Aggregate]) -> str:
 def person_sql(year: int, param_columns: list[str]) -> str:
     params = ", ".join(f"pr.{c}" for c in param_columns)
     pid = "p.id_number"
-    full = f"LENGTH({pid}) >= 18 AND {_id_digits(pid)} = 17"
+    full = "p.id_len >= 18 AND p.id_digits = 17"
     return f"""
 SELECT
   {pid} AS person_key, p.household_number, h.area_code, h.county6,
   p.name, p.sex, p.id_type, {pid} AS id_number, p.relation, p.ethnicity, p.political_status, p.phone,
   p.is_soldier,
   YEAR(p.birth_date) AS birth_year, {year} - YEAR(p.birth_date) AS age,
-  LENGTH({pid}) AS id_len, {_id_digits(pid)} AS id_digits,
+  p.id_len, p.id_digits,
   CASE WHEN {full} THEN {_id_checksum_ok(pid)} END AS id_check_ok,
   CASE WHEN {full} THEN {number(pid, 7, 4)} = YEAR(p.birth_date) AND {number(pid, 11, 2)} = MONTH(p.birth_date)
        AND {number(pid, 13, 2)} = DAY(p.birth_date) END AS id_birth_ok,
@@ -177,7 +178,9 @@ LEFT JOIN params pr ON pr.county6 = h.county6
 
 # Every join below is column = column: the record-by-record engine then joins by hash, as the
 # vectorised ones do; expressions and year filters are computed once in these base tables.
-PERSON_BASE_SQL = "SELECT *, UPPER(SUBSTR(id_number, 1, 18)) AS id_base FROM persons WHERE status = 'active'"
+# The ID number's length and digit count are computed here once per member and read three times below.
+PERSON_BASE_SQL = ("SELECT *, UPPER(SUBSTR(id_number, 1, 18)) AS id_base, LENGTH(id_number) AS id_len, "
+                   f"{_id_digits('id_number')} AS id_digits FROM persons WHERE status = 'active'")
 HOUSEHOLD_BASE_SQL = "SELECT *, SUBSTR(area_code, 1, 6) AS county6 FROM households"
 ID_COUNTS_SQL = "SELECT id_base, COUNT(*) AS same_id FROM person_base GROUP BY id_base"
 PHONE_COUNTS_SQL = """

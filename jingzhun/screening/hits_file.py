@@ -11,7 +11,7 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from jingzhun.screening.catalogue import RULES_BY_ID
-from jingzhun.screening.explain import sentence, values_of
+from jingzhun.screening.explain import explain
 
 
 def explained(hits: pa.Table) -> pa.Table:
@@ -19,10 +19,10 @@ def explained(hits: pa.Table) -> pa.Table:
     names, zh, en = [], [], []
     for row in hits.to_pylist():
         rule = RULES_BY_ID[row["rule_id"]]
-        values = values_of(rule, row)
+        _, message_zh, message_en = explain(rule, row)
         names.append(rule.name_zh)
-        zh.append(sentence(rule, values, "zh-hans"))
-        en.append(sentence(rule, values, "en"))
+        zh.append(message_zh)
+        en.append(message_en)
     table = hits.select(["rule_id", "unit_key", "household_number", "area_code"])
     return (table.append_column("rule_name", pa.array(names, pa.string()))
             .append_column("message_zh", pa.array(zh, pa.string()))

@@ -13,9 +13,10 @@ from django.db.models import Count, Q, QuerySet
 from django.db.models.functions import Substr
 from django.utils import timezone
 
-from jingzhun.accounts.scope import area_scope_q, code_in_scope, within_area_q
+from jingzhun.accounts.scope import area_scope_q, within_area_q
 from jingzhun.areas import codes
 from jingzhun.areas.models import Area
+from jingzhun.areas.selectors import area_get
 from jingzhun.core.exceptions import NotFound
 from jingzhun.screening.catalogue import RULES_BY_ID
 from jingzhun.screening.models import Hit, HitStatus, RunStatus, ScreeningRun
@@ -46,16 +47,9 @@ def hits_visible(*, actor: Any, year: int | None = None) -> QuerySet[Hit]:
     return hits.filter(year=year) if year else hits
 
 
-def _area_in_scope(actor: Any, area_code: str) -> Area:
-    area = Area.objects.filter(code=area_code).first()
-    if area is None or not code_in_scope(actor, area_code):
-        raise NotFound()
-    return area
-
-
 def rule_counts(*, actor: Any, year: int, area_code: str) -> list[dict[str, Any]]:
     """Per rule: open, fixed and exempt hits inside ``area_code``, in catalogue order."""
-    _area_in_scope(actor, area_code)
+    area_get(actor=actor, code=area_code)
     rows = (hits_visible(actor=actor, year=year).filter(within_area_q("area_id", area_code))
             .values("rule_id").annotate(
                 open=Count("id", filter=Q(status=HitStatus.OPEN)),
@@ -78,7 +72,7 @@ def child_level_length(area_code: str) -> int:
 
 def rule_counts_by_area(*, actor: Any, year: int, rule_id: str, area_code: str) -> list[dict[str, Any]]:
     """Hits of one rule per area one level below ``area_code`` (for drilling down), with names."""
-    _area_in_scope(actor, area_code)
+    area_get(actor=actor, code=area_code)
     length = child_level_length(area_code)
     rows = (hits_visible(actor=actor, year=year).filter(within_area_q("area_id", area_code), rule_id=rule_id)
             .annotate(prefix=Substr("area_id", 1, length)).values("prefix")
@@ -92,7 +86,7 @@ def rule_counts_by_area(*, actor: Any, year: int, rule_id: str, area_code: str) 
 
 def hits_list(*, actor: Any, year: int, area_code: str, rule_id: str = "", status: str = "",
               household_id: int | None = None) -> QuerySet[Hit]:
-    _area_in_scope(actor, area_code)
+    area_get(actor=actor, code=area_code)
     hits = hits_visible(actor=actor, year=year).filter(within_area_q("area_id", area_code))
     if rule_id:
         hits = hits.filter(rule_id=rule_id)

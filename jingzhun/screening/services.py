@@ -18,16 +18,17 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from jingzhun.accounts.roles import Capability, can
-from jingzhun.accounts.scope import code_in_scope, within_area_q
-from jingzhun.areas.models import Area
+from jingzhun.accounts.scope import within_area_q
+from jingzhun.areas.selectors import area_get
 from jingzhun.core.audit import audit_record, register_action
-from jingzhun.core.exceptions import ActionForbidden, FieldIssue, NotFound, ValidationFailed
+from jingzhun.core.exceptions import ActionForbidden, FieldIssue, ValidationFailed
 from jingzhun.screening import catalogue
 from jingzhun.screening.catalogue.base import GROUPS, Scope
 from jingzhun.screening.engines import ENGINES, open_engine
-from jingzhun.screening.explain import plain_values, sentence, values_of
+from jingzhun.screening.explain import explain, plain_values
 from jingzhun.screening.models import Exemption, Hit, HitStatus, RunStatus, ScreeningRun
 from jingzhun.screening.runner import run_catalogue
+from jingzhun.screening.selectors import hit_get
 
 log = logging.getLogger(__name__)
 
@@ -54,9 +55,7 @@ def screening_start(*, actor: Any, year: int, area_code: str, groups: Iterable[s
                                  {"groups": ", ".join(unknown)}))
     if engine not in ENGINES:
         issues.append(FieldIssue("engine", "invalid", _("Unknown engine: %(engine)s."), {"engine": engine}))
-    area = Area.objects.filter(code=area_code).first()
-    if area is None or not code_in_scope(actor, area_code):
-        raise NotFound()
+    area = area_get(actor=actor, code=area_code)
     if issues:
         raise ValidationFailed(issues=issues)
     with transaction.atomic():
@@ -136,7 +135,7 @@ def _write_hits(run: ScreeningRun, rules: list, hits: Any, ids: dict[str, dict[s
     objects = []
     for row in rows:
         rule = by_id[row["rule_id"]]
-        values = values_of(rule, row)
+        values, message_zh, message_en = explain(rule, row)
         key = row["unit_key"]
         exemption = exemptions.get((rule.id, key))
         fixed = fixed_before.get((rule.id, key))
@@ -145,8 +144,7 @@ def _write_hits(run: ScreeningRun, rules: list, hits: Any, ids: dict[str, dict[s
             severity=str(rule.severity), area_id=row["area_code"], unit_key=key,
             household_id=household_ids.get(row["household_number"]) if row["household_number"] else None,
             person_id=person_ids.get(key) if rule.scope == Scope.PERSON else None,
-            values=plain_values(rule, values), message_zh=sentence(rule, values, "zh-hans"),
-            message_en=sentence(rule, values, "en"),
+            values=plain_values(rule, values), message_zh=message_zh, message_en=message_en,
             status=HitStatus.EXEMPT if exemption else HitStatus.OPEN, exemption=exemption,
             reopened=bool(fixed) and not exemption, note=(fixed[0] if fixed else "")[:300]))
     with transaction.atomic():
@@ -158,19 +156,12 @@ def _write_hits(run: ScreeningRun, rules: list, hits: Any, ids: dict[str, dict[s
     return len(objects)
 
 
-def _hit_in_scope(actor: Any, hit_id: int) -> Hit:
-    hit = Hit.objects.select_related("area").filter(pk=hit_id).first()
-    if hit is None or not code_in_scope(actor, hit.area_id):
-        raise NotFound()
-    return hit
-
-
 @transaction.atomic
 def hit_mark_fixed(*, actor: Any, hit_id: int, note: str) -> Hit:
     """The village says the data or the situation was corrected; the next run checks it."""
     if not can(actor, Capability.REGISTRY_EDIT):
         raise ActionForbidden()
-    hit = _hit_in_scope(actor, hit_id)
+    hit = hit_get(actor=actor, hit_id=hit_id)
     note = (note or "").strip()
     if not note:
         raise ValidationFailed(issues=[FieldIssue("note", "required", _("Say what was corrected."))])
@@ -189,7 +180,7 @@ def hit_mark_fixed(*, actor: Any, hit_id: int, note: str) -> Hit:
 def hit_reopen(*, actor: Any, hit_id: int) -> Hit:
     if not can(actor, Capability.REGISTRY_EDIT):
         raise ActionForbidden()
-    hit = _hit_in_scope(actor, hit_id)
+    hit = hit_get(actor=actor, hit_id=hit_id)
     if hit.status != HitStatus.FIXED:
         raise ValidationFailed(issues=[FieldIssue("status", "not_fixed", _("Only a finding marked fixed can be reopened."))])
     hit.status, hit.resolved_by, hit.resolved_at = HitStatus.OPEN, None, None
@@ -204,7 +195,7 @@ def hit_exempt(*, actor: Any, hit_id: int, reason: str, year_to: int | None = No
     """Exempt the unit from the rule (豁免) from the hit's year on: later runs store its hits as exempt."""
     if not can(actor, Capability.SCREENING_EXEMPT):
         raise ActionForbidden()
-    hit = _hit_in_scope(actor, hit_id)
+    hit = hit_get(actor=actor, hit_id=hit_id)
     reason = (reason or "").strip()
     issues = []
     if len(reason) < 4:

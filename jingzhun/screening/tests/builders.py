@@ -17,6 +17,7 @@ from typing import Any
 
 import pyarrow as pa
 
+from jingzhun.registry import idcard
 from jingzhun.screening.snapshot import OPTIONAL_SCHEMAS, Snapshot
 
 YEAR = 2024
@@ -24,16 +25,14 @@ VILLAGE = "441426100201"
 COUNTY = "441426"
 _counter = itertools.count(1)
 
-# 18-digit IDs valid for their birth date and sex (check character computed).
-_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 
 
 def resident_id(birth: dt.date, sex: str, order: int) -> str:
     """A valid 18-digit ID for ``birth`` and ``sex`` ('1' male, '2' female) in 平远县."""
     sequence = (order % 500) * 2 + (1 if sex == "1" else 0)
     body = f"{COUNTY}{birth:%Y%m%d}{sequence:03d}"
-    total = sum(int(c) * w for c, w in zip(body, _WEIGHTS, strict=True))
-    return body + "10X98765432"[total % 11]
+    total = sum(int(c) * w for c, w in zip(body, idcard.WEIGHTS, strict=True))
+    return body + idcard.CHECK_CHARS[total % 11]
 
 
 def member(*, relation: str = "head", sex: str = "1", age: int = 45, **changes: Any) -> dict[str, Any]:
