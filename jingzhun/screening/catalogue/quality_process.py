@@ -110,13 +110,15 @@ def _risk_rules(first_seq: int, *, eliminated: bool) -> list[Rule]:
 
 RULES = [
     Rule(
-        id="Q49-01", group=GROUP, scope=Scope.HOUSEHOLD, severity=Severity.ERROR, population=(*MONITORED, *ELIMINATED),
+        # R2 1_11_001 for households still monitored is Q42-33 (a required field); this rule is its
+        # counterpart once the risk is eliminated, so that no household is reported twice.
+        id="Q49-01", group=GROUP, scope=Scope.HOUSEHOLD, severity=Severity.ERROR, population=ELIMINATED,
         years=YEARS, refs="R2 1_11_001",
-        name_zh="监测对象未登记致贫返贫风险", name_en="Monitored household without a risk type",
+        name_zh="风险消除户未登记所消除的风险类型", name_en="Risk eliminated but no risk type recorded",
         when="COALESCE(risks_text, '') NOT LIKE '%\"%'",
         values=(ID_Y, ID_M),
-        message_zh="监测对象（{id_y} 年 {id_m} 月识别）未登记致贫/返贫风险类型",
-        message_en="Monitored household (identified {id_y}-{id_m}) without any poverty risk recorded",
+        message_zh="该户（{id_y} 年 {id_m} 月识别为监测对象）已标注风险消除，但未登记所消除的致贫/返贫风险类型",
+        message_en="Risk marked eliminated for this household (monitored since {id_y}-{id_m}) but no poverty risk is recorded",
     ),
     Rule(
         id="Q49-02", group=GROUP, scope=Scope.HOUSEHOLD, severity=Severity.ERROR, population=MONITORED,

@@ -30,8 +30,8 @@ def _dates(since, eliminated):
 
 
 CASES = {
-    "Q49-01": Case(hit=_monitored([measure("health")], risks=[]),
-                   miss=_monitored([measure("health")], risks=["illness"])),
+    "Q49-01": Case(hit=_eliminated([measure("health")], risks=[]),
+                   miss=_eliminated([measure("health")], risks=["illness"])),
     "Q49-02": Case(hit=_monitored(monitoring_since=dt.date(2024, 10, 5)),
                    miss=_monitored(monitoring_since=dt.date(2024, 11, 5))),
     "Q49-03": Case(hit=_monitored([measure("health", start=dt.date(2024, 3, 1))]),
