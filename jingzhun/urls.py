@@ -12,6 +12,7 @@ urlpatterns = [
     path("notices/", include("jingzhun.workflow.public_urls")),
     path("", include("jingzhun.funds.urls")),  # /projects/ and /funds/
     path("assistance/", include("jingzhun.assistance.urls")),
+    path("screening/", include("jingzhun.screening.urls")),
     path("m/", include("jingzhun.assistance.urls_mobile")),
     path("", include("jingzhun.web.urls")),
 ]

@@ -31,6 +31,7 @@ class Capability(models.TextChoices):
     POLICY_MANAGE = "policy.manage", _("Edit policy parameters")
     SCREENING_RUN = "screening.run", _("Run the screening rules")
     SCREENING_EXEMPT = "screening.exempt", _("Exempt a household from a screening rule")
+    DEPARTMENT_LOAD = "screening.department_load", _("Load other departments' lists for comparison")
 
 
 C = Capability
@@ -39,10 +40,10 @@ ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
     Role.TOWNSHIP_REVIEWER: frozenset(
         {C.REGISTRY_VIEW, C.REGISTRY_EDIT, C.SENSITIVE_VIEW, C.EXPORT, C.SCREENING_EXEMPT}),
     Role.COUNTY_OFFICER: frozenset({C.REGISTRY_VIEW, C.REGISTRY_EDIT, C.SENSITIVE_VIEW, C.EXPORT, C.AUDIT_VIEW,
-                                    C.SCREENING_RUN, C.SCREENING_EXEMPT}),
+                                    C.SCREENING_RUN, C.SCREENING_EXEMPT, C.DEPARTMENT_LOAD}),
     Role.COUNTY_ADMIN: frozenset(
         {C.REGISTRY_VIEW, C.REGISTRY_EDIT, C.SENSITIVE_VIEW, C.EXPORT, C.AUDIT_VIEW, C.USERS_MANAGE, C.POLICY_MANAGE,
-         C.SCREENING_RUN, C.SCREENING_EXEMPT}
+         C.SCREENING_RUN, C.SCREENING_EXEMPT, C.DEPARTMENT_LOAD}
     ),
     Role.FIRST_SECRETARY: frozenset({C.REGISTRY_VIEW, C.SENSITIVE_VIEW}),
     Role.CITY_OFFICER: frozenset({C.REGISTRY_VIEW, C.EXPORT, C.AUDIT_VIEW, C.SCREENING_RUN}),

@@ -20,6 +20,7 @@ from jingzhun.core.exceptions import NotFound
 from jingzhun.funds.api import funds as funds_router
 from jingzhun.funds.api import projects as projects_router
 from jingzhun.registry.api import households, members
+from jingzhun.screening.api import screening as screening_router
 from jingzhun.workflow.api import cases as cases_router
 from jingzhun.workflow.api import notices as notices_router
 
@@ -83,6 +84,7 @@ api.add_router("/notices", notices_router)
 api.add_router("/projects", projects_router)
 api.add_router("/funds", funds_router)
 api.add_router("/assistance", assistance_router)
+api.add_router("/screening", screening_router)
 
 fallback = Router()
 

@@ -9,11 +9,7 @@ and is audited before the first byte.
 
 from __future__ import annotations
 
-import csv
-import io
-import tempfile
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 from django.db import transaction
@@ -23,12 +19,12 @@ from django.utils.translation import gettext_lazy as _
 from jingzhun.accounts.roles import Capability, can
 from jingzhun.core.audit import audit_record, register_action
 from jingzhun.core.exceptions import ActionForbidden
+from jingzhun.core.tables import csv_stream, neutralise, xlsx_bytes
 from jingzhun.funds import zh
 from jingzhun.funds.library import place_name
 from jingzhun.funds.models import FundSource, Project
 from jingzhun.funds.money import percent
 from jingzhun.funds.selectors import project_money
-from jingzhun.registry.exports import neutralise
 
 EXPORTED = register_action("funds.projects.exported", _("Project list exported"))
 PAGE = 1000
@@ -77,40 +73,10 @@ def projects_csv(*, actor: Any, projects: QuerySet[Project], filters: dict[str, 
     if encoding not in ("utf-8-sig", "gbk"):
         raise ValueError(encoding)
     _audit(actor, projects, filters or {}, f"csv/{encoding}")
-
-    def stream() -> Iterator[bytes]:
-        buffer = io.StringIO()
-        writer = csv.writer(buffer)
-        codec = encoding  # the BOM of utf-8-sig goes once, at the start
-        for row in project_rows(projects=projects):
-            writer.writerow(row)
-            if buffer.tell() > 64_000:
-                yield _flush(buffer, codec)
-                codec = "utf-8" if encoding == "utf-8-sig" else encoding
-        yield _flush(buffer, codec)
-
-    return stream()
-
-
-def _flush(buffer: io.StringIO, codec: str) -> bytes:
-    text = buffer.getvalue()
-    buffer.seek(0)
-    buffer.truncate()
-    return text.encode(codec, errors="replace")  # a character GBK lacks becomes "?"
+    return csv_stream(project_rows(projects=projects), encoding=encoding)
 
 
 def projects_xlsx_bytes(*, actor: Any, projects: QuerySet[Project], filters: dict[str, Any] | None = None) -> bytes:
-    """The XLSX export as bytes (written through a temporary file). Audited."""
-    import xlsxwriter
-
+    """The XLSX export as bytes. Audited."""
     _audit(actor, projects, filters or {}, "xlsx")
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "projects.xlsx"
-        book = xlsxwriter.Workbook(str(path), {"constant_memory": True, "strings_to_numbers": False,
-                                               "strings_to_formulas": False})
-        sheet = book.add_worksheet("项目 Projects")
-        bold = book.add_format({"bold": True})
-        for index, row in enumerate(project_rows(projects=projects)):
-            sheet.write_row(index, 0, row, bold if index == 0 else None)
-        book.close()
-        return path.read_bytes()
+    return xlsx_bytes(project_rows(projects=projects), sheet="项目 Projects")

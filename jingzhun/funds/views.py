@@ -21,6 +21,7 @@ from jingzhun.accounts.roles import Capability, can
 from jingzhun.accounts.scope import area_scope_q
 from jingzhun.areas.models import Area, AreaLevel
 from jingzhun.core.exceptions import ActionForbidden, ValidationFailed
+from jingzhun.core.tables import XLSX_CONTENT_TYPE
 from jingzhun.funds import library, selectors, services
 from jingzhun.funds.exports import projects_csv, projects_xlsx_bytes
 from jingzhun.funds.forms import (
@@ -35,7 +36,6 @@ from jingzhun.funds.forms import (
 from jingzhun.funds.library import place_name
 from jingzhun.funds.models import EDITABLE_STATUSES, FUNDABLE_STATUSES, BenefitKind, FundSource
 from jingzhun.funds.money import yuan
-from jingzhun.registry.exports import XLSX_CONTENT_TYPE
 from jingzhun.registry.selectors import household_queryset
 from jingzhun.web.forms import apply_issues
 from jingzhun.web.views import page

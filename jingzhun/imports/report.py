@@ -10,8 +10,8 @@ from typing import Any
 
 import xlsxwriter
 
+from jingzhun.core.tables import neutralise
 from jingzhun.imports.validate import CheckedFile
-from jingzhun.registry.exports import neutralise
 
 
 def write_report(checked: CheckedFile, path: Path | str) -> Path:

@@ -38,11 +38,11 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from jingzhun.accounts.roles import Capability, can
 from jingzhun.core.exceptions import ActionForbidden
+from jingzhun.core.tables import XLSX_CONTENT_TYPE
 from jingzhun.imports import jobs, services
 from jingzhun.imports.models import ImportBatch
 from jingzhun.imports.selectors import visible_batches
 from jingzhun.imports.template import write_template
-from jingzhun.registry.exports import XLSX_CONTENT_TYPE
 
 MAX_UPLOAD_BYTES = 60 * 1024 * 1024
 MAX_UPLOAD_MB = MAX_UPLOAD_BYTES // (1024 * 1024)

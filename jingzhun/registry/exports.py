@@ -8,10 +8,6 @@ spreadsheet would read as a formula are neutralised; every export is audited bef
 
 from __future__ import annotations
 
-import csv
-import io
-import os
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -22,20 +18,13 @@ from django.utils.translation import gettext_lazy as _
 from jingzhun.accounts.roles import Capability, can
 from jingzhun.core.audit import audit_record, register_action
 from jingzhun.core.exceptions import ActionForbidden
+from jingzhun.core.tables import XLSX_CONTENT_TYPE, csv_stream, neutralise, xlsx_bytes, xlsx_write
 from jingzhun.registry import codelists, privacy
 from jingzhun.registry.models import HouseholdYear, Person, PersonYear
 
 EXPORTED = register_action("registry.households.exported", _("Household list exported"))
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 PAGE = 2000
-
-
-def neutralise(value: Any) -> Any:
-    """A cell a spreadsheet would read as a formula gets a leading apostrophe (OWASP CSV injection)."""
-    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
-        return "'" + value
-    return value
+__all__ = ["XLSX_CONTENT_TYPE", "households_csv", "households_xlsx", "households_xlsx_bytes", "neutralise"]
 
 
 def export_columns() -> list[Any]:
@@ -127,55 +116,21 @@ def _audit(actor: Any, households: Any, filters: dict[str, Any], fmt: str) -> No
 def households_csv(*, actor: Any, households: Any, year: int | None = None, filters: dict[str, Any] | None = None,
                    encoding: str = "utf-8-sig") -> Iterator[bytes]:
     """Stream a CSV export (``utf-8-sig`` or ``gbk``). Audited before the first byte."""
+    if encoding not in ("utf-8-sig", "gbk"):
+        raise ValueError(encoding)
     _audit(actor, households, filters or {}, f"csv/{encoding}")
-
-    def stream() -> Iterator[bytes]:
-        buffer = io.StringIO()
-        writer = csv.writer(buffer)
-        first = True
-        for row in export_rows(actor=actor, households=households, year=year):
-            writer.writerow(row)
-            if buffer.tell() > 64_000:
-                yield _encode(buffer, encoding, first)
-                first = False
-        yield _encode(buffer, encoding, first)
-
-    return stream()
+    return csv_stream(export_rows(actor=actor, households=households, year=year), encoding=encoding)
 
 
 def households_xlsx(*, actor: Any, households: Any, path: Path, year: int | None = None,
                     filters: dict[str, Any] | None = None) -> Path:
     """Write an XLSX export to ``path`` (via a temporary file, so never half-written). Audited."""
-    import xlsxwriter
-
     _audit(actor, households, filters or {}, "xlsx")
-    handle, temporary = tempfile.mkstemp(suffix=".xlsx", dir=path.parent)
-    os.close(handle)
-    book = xlsxwriter.Workbook(temporary, {"constant_memory": True, "strings_to_numbers": False,
-                                           "strings_to_formulas": False})
-    sheet = book.add_worksheet("农户名单 Households")
-    bold = book.add_format({"bold": True})
-    for index, row in enumerate(export_rows(actor=actor, households=households, year=year)):
-        sheet.write_row(index, 0, row, bold if index == 0 else None)
-    book.close()
-    os.replace(temporary, path)
-    path.chmod(0o644)
-    return path
+    return xlsx_write(export_rows(actor=actor, households=households, year=year), path, sheet="农户名单 Households")
 
 
 def households_xlsx_bytes(*, actor: Any, households: Any, year: int | None = None,
                           filters: dict[str, Any] | None = None) -> bytes:
-    """The XLSX export as bytes, for a web response (written through a temporary file). Audited."""
-    with tempfile.TemporaryDirectory() as tmp:
-        path = households_xlsx(actor=actor, households=households, path=Path(tmp) / "export.xlsx", year=year,
-                               filters=filters)
-        return path.read_bytes()
-
-
-def _encode(buffer: io.StringIO, encoding: str, first: bool) -> bytes:
-    text = buffer.getvalue()
-    buffer.seek(0)
-    buffer.truncate()
-    if encoding == "utf-8-sig" and not first:
-        return text.encode("utf-8")
-    return text.encode(encoding, errors="replace")
+    """The XLSX export as bytes, for a web response. Audited."""
+    _audit(actor, households, filters or {}, "xlsx")
+    return xlsx_bytes(export_rows(actor=actor, households=households, year=year), sheet="农户名单 Households")

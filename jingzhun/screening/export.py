@@ -2,8 +2,10 @@
 
 Read in chunks with the ORM, turned into Arrow column by column: households, members, the
 household-year and member-year records of the year and the year before, poor villages' and
-counties' standing, the year's assistance measures, and the policy parameters of every county
-present. Money becomes float (yuan), risks the JSON text of the list, dates stay dates.
+counties' standing, the year's assistance measures, the policy parameters of every county present,
+and the entries of the department lists loaded for the year whose ID numbers are those of members
+(``department_matches``). Money becomes float (yuan), risks the JSON text of the list, dates stay
+dates.
 """
 
 from __future__ import annotations
@@ -50,6 +52,36 @@ def _convert(value: Any) -> Any:
     if isinstance(value, list):
         return json.dumps(value, ensure_ascii=False)
     return value
+
+
+def department_lists_covering(*, year: int, area_code: str) -> Any:
+    """The department lists of ``year`` that cover part of ``area_code``: loaded for the area itself,
+    for an area above it (a city, a province) or for one below it (a county of a city)."""
+    from jingzhun.areas import codes
+    from jingzhun.screening.models import DepartmentList
+
+    return DepartmentList.objects.filter(
+        within_area_q("area_id", area_code) | Q(area_id__in=codes.parent_candidates(area_code)), year=year)
+
+
+def department_matches_from_database(*, year: int, area_code: str, persons: Any) -> tuple[pa.Table, tuple[str, ...]]:
+    """The entries of the lists covering ``area_code`` in ``year`` whose ID number (its first 18
+    characters, upper case) is one of ``persons``' (a queryset of members), and the sources of those
+    lists — a source with a list but no match counts: its rules run and find nothing."""
+    from django.db.models.functions import Substr, Upper
+
+    from jingzhun.screening.models import DepartmentRecord
+
+    lists = department_lists_covering(year=year, area_code=area_code)
+    sources = tuple(sorted(set(lists.values_list("source", flat=True))))
+    if not sources:
+        return OPTIONAL_SCHEMAS["department_matches"].empty_table(), ()
+    bases = persons.order_by().annotate(base=Upper(Substr("id_number", 1, 18))).values("base")
+    rows = (DepartmentRecord.objects.filter(department_list__in=lists, id_number__in=bases).order_by()
+            .values_list("id_number", "department_list__source", "detail").distinct())
+    table = _table(("id_number", "source", "detail"), rows.iterator(chunk_size=CHUNK), {
+        "id_number": pa.string(), "source": pa.string(), "detail": pa.string()})
+    return table, sources
 
 
 def snapshot_from_database(*, year: int, area_code: str) -> tuple[Snapshot, dict[str, int]]:
@@ -112,8 +144,13 @@ def snapshot_from_database(*, year: int, area_code: str) -> tuple[Snapshot, dict
                              "start_month": month_index(created)})
     measures = pa.Table.from_pylist(measure_rows, schema=OPTIONAL_SCHEMAS["measures"])
 
+    department_matches, department_sources = department_matches_from_database(
+        year=year, area_code=area_code, persons=person_query)
+
     snapshot = Snapshot.from_tables(year, {
         "households": households_table, "persons": persons_table, "household_years": household_years,
         "person_years": person_years, "area_years": area_years_table, "measures": measures,
+        "department_matches": department_matches,
     }, area_code=area_code, parameter_rows=rows_from_database((*PARAMETER_KINDS, *PREVIOUS_YEAR_KINDS), year))
+    snapshot.department_sources = department_sources
     return snapshot, {"households": ids, "persons": person_ids}  # type: ignore[dict-item]

@@ -18,20 +18,26 @@ log = logging.getLogger(__name__)
 _executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="jingzhun-screen")
 
 
-def _execute(run_id: int) -> None:
+def _run(run_id: int) -> None:
     from jingzhun.screening.services import screening_execute
 
-    close_old_connections()
     try:
         screening_execute(run_id)
     except Exception:  # recorded on the run by screening_execute
         log.info("screening run %s failed", run_id)
+
+
+def _execute(run_id: int) -> None:
+    close_old_connections()
+    try:
+        _run(run_id)
     finally:
         close_old_connections()
 
 
 def submit(run_id: int) -> None:
     if getattr(settings, "SCREENING_INLINE", False):
-        _execute(run_id)
+        # The caller's connection: closing it here would end a surrounding transaction (a test's).
+        _run(run_id)
         return
     _executor.submit(_execute, run_id)

@@ -7,6 +7,10 @@
   the same year, area and rules; the village works through them as a task list (fixed / exempt).
 * ``Exemption`` — "this rule does not apply to this unit" (豁免清单), with a reason and the years it
   holds; a later hit of the same rule on the same unit is stored as exempt, not as a task.
+* ``DepartmentList`` and ``DepartmentRecord`` — another department's list (部门比对数据: public
+  employees, vehicles, town property, business registry, village cadres) loaded for an area (a county
+  or wider) and a year, and its ID numbers; the exclusion rules read them (``export``). One list per
+  source, area and year: loading again replaces it.
 Writes go through ``screening.services``.
 """
 
@@ -126,3 +130,53 @@ class Exemption(models.Model):
 
     def __str__(self) -> str:
         return f"{self.rule_id} {self.unit_key}"
+
+
+class DepartmentSource(models.TextChoices):
+    """The department lists the exclusion rules read (``features.DEPARTMENT_SOURCES``, domain §4.12)."""
+
+    PUBLIC_EMPLOYEES = "public_employees", _("Salaried public employees")
+    VEHICLES = "vehicles", _("Vehicle registrations")
+    TOWN_PROPERTY = "town_property", _("Town property registrations")
+    BUSINESS_REGISTRY = "business_registry", _("Business registrations")
+    VILLAGE_CADRES = "village_cadres", _("Village committee members")
+
+
+class DepartmentList(models.Model):
+    source = models.CharField(_("department data"), max_length=20, choices=DepartmentSource.choices)
+    area = models.ForeignKey("areas.Area", verbose_name=_("area covered"), on_delete=models.PROTECT,
+                             related_name="+")
+    year = models.PositiveSmallIntegerField(_("year"))
+    file_name = models.CharField(_("file name"), max_length=255)
+    row_count = models.PositiveIntegerField(_("rows"), default=0)
+    loaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("loaded by"), null=True,
+                                  on_delete=models.SET_NULL, related_name="+")
+    loaded_at = models.DateTimeField(_("loaded at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("department list")
+        verbose_name_plural = _("department lists")
+        ordering = ["-year", "source", "area_id"]
+        constraints = [models.UniqueConstraint(fields=["source", "area", "year"],
+                                               name="department_list_source_area_year_uniq")]
+
+    def __str__(self) -> str:
+        return f"{self.source} {self.area_id} {self.year}"
+
+
+class DepartmentRecord(models.Model):
+    department_list = models.ForeignKey(DepartmentList, verbose_name=_("department list"), on_delete=models.CASCADE,
+                                        related_name="records")
+    row = models.PositiveIntegerField(_("row in the file"))
+    # The 18-character resident ID number, upper case (the first 18 of a disability certificate number).
+    id_number = models.CharField(_("ID number"), max_length=18)
+    detail = models.CharField(_("detail"), max_length=500, blank=True)
+
+    class Meta:
+        verbose_name = _("department list record")
+        verbose_name_plural = _("department list records")
+        ordering = ["department_list", "row"]
+        indexes = [models.Index(fields=["id_number"], name="department_record_id_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.department_list_id}:{self.row}"

@@ -13,13 +13,13 @@ from django.db.models import Count, Q, QuerySet
 from django.db.models.functions import Substr
 from django.utils import timezone
 
-from jingzhun.accounts.scope import area_scope_q, within_area_q
+from jingzhun.accounts.scope import area_scope_q, scope_roots, within_area_q
 from jingzhun.areas import codes
 from jingzhun.areas.models import Area
 from jingzhun.areas.selectors import area_get
 from jingzhun.core.exceptions import NotFound
 from jingzhun.screening.catalogue import RULES_BY_ID
-from jingzhun.screening.models import Hit, HitStatus, RunStatus, ScreeningRun
+from jingzhun.screening.models import DepartmentList, Hit, HitStatus, RunStatus, ScreeningRun
 
 STALE_AFTER = dt.timedelta(minutes=30)
 SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
@@ -115,12 +115,41 @@ def household_hits(*, actor: Any, household_id: int, year: int | None = None) ->
         year = hits.order_by("-year").values_list("year", flat=True).first()
         if year is None:
             return []
-    return sorted(hits.filter(year=year).select_related("person", "exemption"),
+    return sorted(hits.filter(year=year).select_related("household", "person", "exemption"),
                   key=lambda h: (SEVERITY_ORDER.get(h.severity, 3), h.rule_id, h.unit_key))
 
 
 def hit_get(*, actor: Any, hit_id: int) -> Hit:
-    hit = hits_visible(actor=actor).filter(pk=hit_id).select_related("household", "person", "area").first()
+    hit = hits_visible(actor=actor).filter(pk=hit_id).select_related("household", "person", "area",
+                                                                      "exemption").first()
     if hit is None:
         raise NotFound()
     return hit
+
+
+def run_hits(*, actor: Any, run_id: int, rule_id: str = "", area_code: str = "", status: str = "") -> QuerySet[Hit]:
+    """The hits stored by one run (those a later run of the same year, area and rules replaced are
+    gone), inside the actor's areas, optionally of one rule, area (and below) and status. NotFound
+    when the run is absent or outside the actor's areas; an area filter outside them finds nothing."""
+    run = run_get(actor=actor, run_id=run_id)
+    hits = hits_visible(actor=actor).filter(run=run)
+    if rule_id:
+        hits = hits.filter(rule_id=rule_id)
+    if area_code:
+        hits = hits.filter(within_area_q("area_id", area_code))
+    if status:
+        hits = hits.filter(status=status)
+    return hits.select_related("area", "household", "person", "exemption").order_by("area_id", "rule_id",
+                                                                                    "unit_key", "id")
+
+
+def department_lists_visible(*, actor: Any) -> QuerySet[DepartmentList]:
+    """Department lists loaded for an area inside the actor's areas or above them (a city's or a
+    province's list covers the actor's county too), newest year first."""
+    above: set[str] = set()
+    for root in scope_roots(actor):
+        above.update(codes.parent_candidates(root))
+    where = area_scope_q(actor, "area_id")
+    if above:
+        where |= Q(area_id__in=above)
+    return DepartmentList.objects.filter(where).select_related("area", "loaded_by")

@@ -59,6 +59,9 @@ class Snapshot:
     year: int
     tables: dict[str, pa.Table | Path] = field(default_factory=dict)
     area_code: str | None = None  # the area it was taken for (None: all of it)
+    # Sources whose department lists were loaded into ``department_matches`` (with or without a match):
+    # the exclusion rules of these sources run.
+    department_sources: tuple[str, ...] = ()
 
     def table(self, name: str) -> pa.Table:
         value = self.tables[name]
@@ -86,7 +89,8 @@ class Snapshot:
         for name in self.tables:
             pq.write_table(self.table(name), directory / f"{name}.parquet", compression="zstd")
         (directory / "snapshot.json").write_text(
-            json.dumps({"year": self.year, "area_code": self.area_code, "tables": sorted(self.tables)}),
+            json.dumps({"year": self.year, "area_code": self.area_code, "tables": sorted(self.tables),
+                        "department_sources": list(self.department_sources)}),
             encoding="utf-8")
         return directory
 
@@ -114,7 +118,8 @@ class Snapshot:
         for name, schema in OPTIONAL_SCHEMAS.items():
             path = directory / f"{name}.parquet"
             tables[name] = path if path.exists() else schema.empty_table()
-        snapshot = cls(year=int(year), tables=tables, area_code=manifest.get("area_code"))
+        snapshot = cls(year=int(year), tables=tables, area_code=manifest.get("area_code"),
+                       department_sources=tuple(manifest.get("department_sources", ())))
         params = directory / "params.parquet"
         snapshot.tables["params"] = params if params.exists() else params_table(
             policy_table.rows_from_defaults(), year=int(year), counties=snapshot.counties())

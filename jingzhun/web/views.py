@@ -54,6 +54,7 @@ from jingzhun.registry.selectors import (
     household_statuses,
     person_get,
 )
+from jingzhun.screening import presenters as screening_presenters
 from jingzhun.web import presenters
 from jingzhun.web.forms import (
     FirstYearForm,
@@ -316,6 +317,7 @@ def household_view(request: HttpRequest, pk: int) -> HttpResponse:
         "can_edit": can(user, Capability.REGISTRY_EDIT),
         "this_year": timezone.localdate().year,
         "cases": workflow_selectors.household_cases(actor=user, household_id=household.pk),
+        "screening_findings": screening_presenters.household_findings(actor=user, household_id=household.pk),
         "assistance": assistance_selectors.household_assistance(actor=user, household=household, year=today.year,
                                                                 on=today),
         "assistance_may_write": assistance_services.may_assist(user, household, today),

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import shutil
+import tempfile
+import uuid
+from pathlib import Path
+
 import duckdb
 import pyarrow as pa
 
@@ -12,6 +17,10 @@ class DuckDBEngine:
 
     def __init__(self, *, threads: int | None = None, memory_limit: str | None = None) -> None:
         self.con = duckdb.connect(":memory:")
+        # What does not fit in ``memory_limit`` spills here, a directory DuckDB makes when it needs
+        # it (its default is ./.tmp, wherever the process happens to run).
+        self._spill = Path(tempfile.gettempdir()) / f"jingzhun-duckdb-{uuid.uuid4().hex}"
+        self.con.execute("SET temp_directory = '" + str(self._spill).replace("'", "''") + "'")
         if threads:
             self.con.execute(f"SET threads = {int(threads)}")
         if memory_limit:
@@ -36,3 +45,4 @@ class DuckDBEngine:
 
     def close(self) -> None:
         self.con.close()
+        shutil.rmtree(self._spill, ignore_errors=True)

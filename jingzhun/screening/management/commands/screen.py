@@ -42,7 +42,8 @@ class Command(BaseCommand):
         parser.add_argument("--out", type=Path, help="with --snapshot: write the hits to this .parquet or .csv")
         parser.add_argument("--master", default="", help="Spark master URL (default local[2])")
         parser.add_argument("--with-data", nargs="*", default=[], metavar="SOURCE",
-                            help="department lists present in the snapshot (enables the exclusion rules)")
+                            help="department lists present in the snapshot (enables the exclusion rules; "
+                                 "default: those its manifest names)")
 
     def fail(self, message: str) -> None:
         self.stderr.write(message)
@@ -87,7 +88,7 @@ class Command(BaseCommand):
         if snapshot.year != options["year"]:
             self.fail(f"快照年度为 {snapshot.year}。 The snapshot is of {snapshot.year}, not {options['year']}.")
         rules = catalogue.select(year=options["year"], area_code=options["area"] or None, groups=options["rules"],
-                                 available_data=options["with_data"])
+                                 available_data=options["with_data"] or snapshot.department_sources)
         engine = open_engine(options["engine"], **engine_options)
         try:
             result = run_catalogue(snapshot, rules, engine, progress=progress)
