@@ -3,9 +3,9 @@
 ``resolve_table`` applies the rule of ``selectors.policy_resolve`` (nearest region with a row, then
 the latest year not after the requested one) to every (area, kind) pair from one list of rows, so
 a run over a province resolves thousands of counties with one query. ``rows_from_database`` reads
-the rows from ``PolicyParameter``; ``rows_from_defaults`` from ``defaults.json`` (the same values a
-new database starts with), for runs without a database — a snapshot on a Spark cluster, the
-benchmarks.
+the rows from ``PolicyParameter`` (a kind without any national row there takes the shipped national
+rows); ``rows_from_defaults`` from ``defaults.json`` (the same values a new database starts with),
+for runs without a database — a snapshot on a Spark cluster, the benchmarks.
 """
 
 from __future__ import annotations
@@ -37,8 +37,14 @@ def rows_from_defaults() -> list[dict[str, Any]]:
 def rows_from_database(kinds: Iterable[str], year: int) -> list[dict[str, Any]]:
     from jingzhun.policy.models import PolicyParameter
 
-    return _with_declared_defaults(list(PolicyParameter.objects.filter(kind__in=list(kinds), year__lte=year)
-                                        .values("kind", "area_id", "year", "value")))
+    kinds = list(kinds)
+    rows = list(PolicyParameter.objects.filter(kind__in=kinds, year__lte=year).values("kind", "area_id", "year", "value"))
+    # A kind with no national row in the database (a database emptied and set up again without its
+    # data migrations) takes the shipped national rows, so that no rule compares with a missing line.
+    national = {r["kind"] for r in rows if r["area_id"] is None}
+    rows += [r for r in rows_from_defaults() if r["area_id"] is None and r["kind"] in kinds
+             and r["kind"] not in national and r["year"] <= year]
+    return _with_declared_defaults(rows)
 
 
 def _with_declared_defaults(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
