@@ -73,8 +73,14 @@ def _tasks_url(area_code: str, year: int) -> str:
     return reverse("screening:tasks", args=[area_code]) + "?" + urlencode({"year": year})
 
 
-def _ancestors(user: Any, area: Any) -> list[dict[str, Any]]:
-    return [{"area": a, "link": code_in_scope(user, a.code)} for a in area_ancestors(area)]
+def _ancestors(user: Any, area: Any, url: Callable[[str], str]) -> list[dict[str, Any]]:
+    """The breadcrumbs above ``area`` (``screening/_crumbs.html``): a link (``url(code)``) only to the
+    areas inside the user's scope."""
+    return [{"area": a, "link": code_in_scope(user, a.code), "url": url(a.code)} for a in area_ancestors(area)]
+
+
+def _area_url(year: int) -> Callable[[str], str]:
+    return lambda code: f"{reverse('screening:area', args=[code])}?{urlencode({'year': year})}"
 
 
 # --- home: runs and starting one -----------------------------------------------------------------
@@ -244,7 +250,7 @@ def area_findings(request: HttpRequest, code: str) -> HttpResponse:
     return render(request, "screening/area.html", {
         "area": area,
         "year": year,
-        "ancestors": _ancestors(user, area),
+        "ancestors": _ancestors(user, area, _area_url(year)),
         "counts": _count_rows(user, year, area.code),
         "is_village": area.level == AreaLevel.VILLAGE,
         "tasks_url": _tasks_url(area.code, year),
@@ -298,7 +304,7 @@ def rule_detail(request: HttpRequest, rule_id: str) -> HttpResponse:
         "year": year,
         "status": status,
         "status_choices": [(s, presenters.STATUS_LABELS[s]) for s in STATUS_FILTERS],
-        "ancestors": [{**a, "url": _rule_url(rule.id, year, a["area"].code)} for a in _ancestors(user, area)],
+        "ancestors": _ancestors(user, area, lambda code: _rule_url(rule.id, year, code)),
         "totals": totals,
         "children": children,
         "is_village": is_village,
@@ -363,7 +369,7 @@ def tasks(request: HttpRequest, code: str) -> HttpResponse:
     return render(request, "screening/tasks.html", {
         "area": area,
         "year": year,
-        "ancestors": _ancestors(user, area),
+        "ancestors": _ancestors(user, area, _area_url(year)),
         "groups": list(groups.values()),
         "counts": counts,
         "total": len(hits),
