@@ -1,5 +1,6 @@
 """Fast insertion of a Polars frame into a model's table, inside the caller's transaction: ``COPY``
-on PostgreSQL (CSV written by Polars, streamed through psycopg's ``cursor.copy``), ``executemany``
+on PostgreSQL (binary rows encoded column-wise by ``core.pgcopy``, or CSV written by Polars for a
+table with a column type it does not encode, streamed through psycopg's ``cursor.copy``), ``executemany``
 on SQLite. The bulk paths (generated registries, large imports, their audit events) use it; the
 rows must already be valid — nothing here checks them.
 """
@@ -14,7 +15,9 @@ from typing import Any
 import polars as pl
 from django.db import connections
 
-COPY_ROWS = 200_000  # rows per CSV block sent to COPY
+from jingzhun.core import pgcopy
+
+COPY_ROWS = 50_000  # rows per block sent to COPY (the next block is encoded while one is sent)
 SQLITE_ROWS = 20_000  # rows per executemany
 
 Progress = Callable[[str, int], None]
@@ -52,17 +55,7 @@ def insert_frame(using: str, model: Any, frame: pl.DataFrame, stamp: str, tick: 
     name = model._meta.model_name
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            quoted = ", ".join(f'"{c}"' for c in columns)
-            text_columns = ", ".join(f'"{f.column}"' for f in model._meta.concrete_fields
-                                     if f.column in columns and f.get_internal_type() in ("CharField", "TextField"))
-            options = f"FORMAT csv, FORCE_NOT_NULL ({text_columns})" if text_columns else "FORMAT csv"
-            with cursor.cursor.copy(f'COPY "{table}" ({quoted}) FROM STDIN ({options})') as copy:
-                for block in blocks(frame, COPY_ROWS):
-                    buffer = io.BytesIO()
-                    block.write_csv(buffer, include_header=False, float_precision=2, datetime_format="%Y-%m-%d")
-                    copy.write(buffer.getvalue())
-                    if tick:
-                        tick(name, block.height)
+            _copy(cursor, table, columns, model, frame, name, tick)
         else:
             quoted = ", ".join(f'"{c}"' for c in columns)
             sql = f'INSERT INTO "{table}" ({quoted}) VALUES ({", ".join(["%s"] * len(columns))})'  # noqa: S608 (model table)
@@ -74,6 +67,40 @@ def insert_frame(using: str, model: Any, frame: pl.DataFrame, stamp: str, tick: 
                 if tick:
                     tick(name, block.height)
     return frame.height
+
+
+def _copy(cursor: Any, table: str, columns: list[str], model: Any, frame: pl.DataFrame, name: str,
+          tick: Progress | None) -> None:
+    """``COPY`` the frame in blocks: binary (``core.pgcopy``) when every column's type allows it,
+    else CSV. psycopg's queued writer sends a block while the next one is encoded."""
+    from psycopg.copy import QueuedLibpqWriter
+
+    types = pgcopy.column_types(cursor, table)
+    binary = all(pgcopy.encodable(types[c]) for c in columns)
+    if binary:
+        columns = pgcopy.wire_order(columns, types)
+        frame = frame.select(columns)
+        options = "FORMAT binary"
+    else:
+        text_columns = ", ".join(f'"{f.column}"' for f in model._meta.concrete_fields
+                                 if f.column in columns and f.get_internal_type() in ("CharField", "TextField"))
+        options = f"FORMAT csv, FORCE_NOT_NULL ({text_columns})" if text_columns else "FORMAT csv"
+    quoted = ", ".join(f'"{c}"' for c in columns)
+    raw = cursor.cursor
+    with raw.copy(f'COPY "{table}" ({quoted}) FROM STDIN ({options})', writer=QueuedLibpqWriter(raw)) as copy:
+        if binary:
+            copy.write(pgcopy.SIGNATURE)
+        for block in blocks(frame, COPY_ROWS):
+            if binary:
+                copy.write(pgcopy.encode_rows(block, [types[c] for c in columns]))
+            else:
+                buffer = io.BytesIO()
+                block.write_csv(buffer, include_header=False, float_precision=2, datetime_format="%Y-%m-%d")
+                copy.write(buffer.getvalue())
+            if tick:
+                tick(name, block.height)
+        if binary:
+            copy.write(pgcopy.TRAILER)
 
 
 def blocks(frame: pl.DataFrame, size: int) -> Iterator[pl.DataFrame]:

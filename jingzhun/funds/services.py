@@ -33,7 +33,7 @@ from django.db.models import Sum
 from django.utils.translation import gettext_lazy as _
 
 from jingzhun.accounts.roles import Capability, can
-from jingzhun.accounts.scope import code_in_scope
+from jingzhun.accounts.scope import code_in_scope, within_area_q
 from jingzhun.areas import codes
 from jingzhun.areas.models import Area
 from jingzhun.core import clock
@@ -251,7 +251,7 @@ def project_save(*, actor: Any, data: Mapping[str, Any], project_id: int | None 
         if frozen and not library_content_editable(project):
             raise _frozen()
         if area.code != project.area_id and project.beneficiaries.exclude(
-                household__area_id__startswith=area.code[:9]).exists():
+                within_area_q("household__area_id", area.code[:9].ljust(12, "0"))).exists():
             raise ValidationFailed(issues=[issue("area_code", "beneficiaries_elsewhere", _(
                 "Some beneficiary households live outside the new place's township: change them first."))])
     for name, value in values.items():

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import polars as pl
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
@@ -314,6 +315,7 @@ def _finish(outcome: ImportOutcome, checked: CheckedFile, *, created: int, updat
 
 
 REBUILT_TABLES = (Household, Person, HouseholdYear, PersonYear, StatusEvent)
+WRITE_ROWS = 200_000  # new members gathered (over a few checked chunks) before they are written
 
 
 class _ChunkWriter:
@@ -334,25 +336,23 @@ class _ChunkWriter:
         # up (the file's own duplicates are caught by the checks), and they are rebuilt at the end.
         self.indexes = SuspendedIndexes(REBUILT_TABLES, unique=not Person.objects.exists())
         self.audit_indexes = SuspendedIndexes((AuditEvent,))  # one event per new household
+        self.pending: list[pl.DataFrame] = []  # checked new households not yet written
+        self.pending_rows = 0
 
     def write(self, chunk: ChunkResult) -> None:
         self.problems_seen += chunk.problems
         if self.all_or_nothing and (self.problems_seen or self.failed):
+            self.pending = []
             return  # everything will be rolled back; keep checking only
-        self.members_written += chunk.new_rows.height
-        households_written = self.created + chunk.new_rows["household_number"].n_unique()  # with this chunk
-        minimum = settings.IMPORT_REBUILD_INDEXES_MIN_ROWS
-        if minimum and not self.merging and not chunk.existing \
-                and worth_suspending(self.members_written, self.members_before, minimum=minimum):
-            self.indexes.suspend()
-        if minimum and worth_suspending(households_written, self.events_before, minimum=minimum // 3):
-            self.audit_indexes.suspend()
+        if not chunk.new_rows.is_empty():
+            self.pending.append(chunk.new_rows)
+            self.pending_rows += chunk.new_rows.height
+        if chunk.existing or self.pending_rows >= WRITE_ROWS:
+            self._write_pending(may_drop_indexes=not chunk.existing)
         if chunk.existing and self.indexes.active:
             # Registered households are merged through the services, whose lookups need the indexes.
             self.indexes.restore()
             self.merging = True
-        self.created += write_new_households(chunk.new_rows, actor=self.actor, year=self.year)
-        reset_sequences()  # the services below take keys from the sequences; move them past the bulk keys
         for group in chunk.existing:
             try:
                 with transaction.atomic():
@@ -366,8 +366,26 @@ class _ChunkWriter:
             self.updated += result == "updated"
             self.unchanged += result == "unchanged"
 
+    def _write_pending(self, *, may_drop_indexes: bool = True) -> None:
+        """Write the new households gathered so far (a few chunks at a time: fewer, larger COPYs,
+        whose blocks are encoded while the previous block is sent)."""
+        if not self.pending:
+            return
+        rows = pl.concat(self.pending, how="vertical_relaxed")
+        self.pending, self.pending_rows = [], 0
+        self.members_written += rows.height
+        households_written = self.created + rows["household_number"].n_unique()  # with these
+        minimum = settings.IMPORT_REBUILD_INDEXES_MIN_ROWS
+        if minimum and may_drop_indexes and not self.merging and worth_suspending(self.members_written, self.members_before, minimum=minimum):
+            self.indexes.suspend()
+        if minimum and worth_suspending(households_written, self.events_before, minimum=minimum // 3):
+            self.audit_indexes.suspend()
+        self.created += write_new_households(rows, actor=self.actor, year=self.year)
+        reset_sequences()  # the services take keys from the sequences; move them past the bulk keys
+
     def finish(self) -> None:
-        """Build again the indexes a large import dropped (nothing to do otherwise)."""
+        """Write what is still gathered, then build again the indexes a large import dropped."""
+        self._write_pending()
         self.indexes.restore()
         self.audit_indexes.restore()
 

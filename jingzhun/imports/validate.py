@@ -25,6 +25,7 @@ from jingzhun.accounts.scope import code_in_scope
 from jingzhun.areas import codes as area_codes
 from jingzhun.areas.models import Area, AreaLevel
 from jingzhun.core.exceptions import render_in
+from jingzhun.core.iterables import read_ahead
 from jingzhun.imports import screen
 from jingzhun.imports.columns import (
     BY_KEY,
@@ -163,8 +164,11 @@ def check_file(table: Table, *, actor: Any, year: int | None, progress: Callable
         checked.file_problem = problems[0]
         return checked
     run = _Run(checked, header_map.columns, actor=actor, year=year, on_chunk=on_chunk)
-    for chunk in _chunks(table, header_map.columns):
-        run.check(chunk)
+    # Reading and the column-wise screen (no database) run a chunk or two ahead, in a worker
+    # thread, while this thread checks against the registry and the writer waits on the database.
+    prepared = ((chunk, run.screen(chunk)) for chunk in _chunks(table, header_map.columns))
+    for chunk, typed in read_ahead(prepared):
+        run.check(chunk, typed)
         if progress:
             progress(chunk.height)
     if checked.total_rows == 0:
@@ -240,13 +244,20 @@ class _Run:
         self.last_household = Household.objects.aggregate(m=Max("pk"))["m"] or 0
         self.last_person = Person.objects.aggregate(m=Max("pk"))["m"] or 0
 
-    def check(self, raw: pl.DataFrame) -> None:
-        checked = self.checked
-        checked.total_rows += raw.height
+    def screen(self, raw: pl.DataFrame) -> pl.DataFrame:
+        """The chunk's cells parsed and screened column-wise (see imports.screen). Reads no state a
+        ``check`` changes and touches no database, so it may run ahead in another thread."""
         typed = screen.parse_columns(raw, self.columns, self.lookup)
         typed = screen.screen_rows(typed, year=self.year, today=self.today, relation_sex=self.relation_sex)
         if not SCREEN:
             typed = typed.with_columns(pl.lit(True).alias("_suspect"))
+        return typed
+
+    def check(self, raw: pl.DataFrame, typed: pl.DataFrame) -> None:
+        """Check a screened chunk (the suspects row by row, duplicates, areas, households, the
+        registry) and hand its valid households to the writer."""
+        checked = self.checked
+        checked.total_rows += raw.height
         problems: list[Problem] = []
         typed = self._exact_rows(raw, typed, problems)
         bad_rows = {p.row for p in problems}
@@ -303,9 +314,12 @@ class _Run:
     def _duplicates(self, typed: pl.DataFrame, problems: list[Problem]) -> set[int]:
         """An ID number again later in the file: the later rows are rejected, naming the first."""
         ids = typed.filter(pl.col("id_base").is_not_null() & (pl.col("id_base") != "")).select("_row", "id_base", "id_number")
-        firsts = pl.concat([self.seen_ids, ids.group_by("id_base").agg(pl.col("_row").min().alias("first_row"))]) \
-            .group_by("id_base").agg(pl.col("first_row").min())
-        self.seen_ids = firsts
+        # The first row of each ID number: from an earlier chunk when it was seen there, else this one's.
+        in_chunk = ids.group_by("id_base").agg(pl.col("_row").min().alias("first_row")).join(
+            self.seen_ids, on="id_base", how="left", suffix="_earlier")
+        self.seen_ids = pl.concat([self.seen_ids, in_chunk.filter(pl.col("first_row_earlier").is_null())
+                                  .select("id_base", "first_row")])
+        firsts = in_chunk.select("id_base", pl.coalesce("first_row_earlier", "first_row").alias("first_row"))
         again = ids.join(firsts, on="id_base").filter(pl.col("_row") != pl.col("first_row"))
         for row, number, first in again.select("_row", "id_number", "first_row").iter_rows():
             problems.append(Problem(row, BY_KEY["id_number"].zh, number or "", "duplicate_in_file",
@@ -314,9 +328,9 @@ class _Run:
 
     def _areas(self, typed: pl.DataFrame, problems: list[Problem]) -> set[int]:
         bad: set[int] = set()
-        for code in typed["area_code"].drop_nulls().unique().to_list():
-            if code not in self.areas:
-                self.areas[code] = _area_problem(self.actor, code)
+        codes = typed["area_code"].drop_nulls().unique().to_list()
+        self.areas.update(_area_problems(self.actor, [c for c in codes if c not in self.areas]))
+        for code in codes:
             found = self.areas[code]
             if found is None:
                 continue
@@ -493,17 +507,24 @@ def check_row(number: int, cells: list[Any], columns: dict[int, Column], lookup:
     return typed, row_problems
 
 
-def _area_problem(actor: Any, code: str) -> Problem | None:
-    if not area_codes.is_area_code(code):
-        return Problem(0, "", code, "area_unknown", MESSAGES["area_unknown"])
-    area = Area.objects.filter(code=code).first()
-    if area is None:
-        return Problem(0, "", code, "area_unknown", MESSAGES["area_unknown"])
-    if area.level != AreaLevel.VILLAGE:
-        return Problem(0, "", code, "area_not_village", MESSAGES["area_not_village"])
-    if not code_in_scope(actor, code):
-        return Problem(0, "", code, "area_scope", MESSAGES["area_scope"])
-    return None
+def _area_problems(actor: Any, codes: list[str]) -> dict[str, Problem | None]:
+    """For each village code of the file: what is wrong with it (not a code, no such area, not a
+    village, outside the importer's scope), or None. One query per batch of codes."""
+    levels: dict[str, str] = {}
+    wellformed = [c for c in codes if area_codes.is_area_code(c)]
+    for start in range(0, len(wellformed), LOOKUP_BATCH):
+        levels.update(Area.objects.filter(code__in=wellformed[start:start + LOOKUP_BATCH]).values_list("code", "level"))
+    found: dict[str, Problem | None] = {}
+    for code in codes:
+        if code not in levels:
+            found[code] = Problem(0, "", code, "area_unknown", MESSAGES["area_unknown"])
+        elif levels[code] != AreaLevel.VILLAGE:
+            found[code] = Problem(0, "", code, "area_not_village", MESSAGES["area_not_village"])
+        elif not code_in_scope(actor, code):
+            found[code] = Problem(0, "", code, "area_scope", MESSAGES["area_scope"])
+        else:
+            found[code] = None
+    return found
 
 
 def _merge_household_fields(group: HouseholdGroup, household: dict[str, Any], year: dict[str, Any], row: int,

@@ -309,10 +309,16 @@ class SuspendedIndexes:
         self.restore_sql, self.active = [], False
 
 
+QUICK_STATISTICS_TARGET = 10  # rows sampled: 300 per unit (3,000 instead of 30,000 at the default 100)
+
+
 def analyse_quickly(cursor: Any, table: str, *, vendor: str) -> None:
-    """ANALYZE ``table`` for fresh planner statistics, leaving out, on PostgreSQL, the columns whose
-    statistics target was raised: those make ANALYZE read the whole table (the member name's target
-    is raised for searches), and autovacuum brings them up to date within a minute of the commit."""
+    """ANALYZE ``table`` so that the planner knows its new size and rough distributions at once.
+
+    On PostgreSQL from a small sample (``QUICK_STATISTICS_TARGET``) and leaving out the columns
+    whose statistics target was raised (those make ANALYZE read the whole table; the member
+    name's is raised for searches): autovacuum analyses the tables in full within a minute or so
+    of the commit, as the load changed far more than a tenth of their rows."""
     if vendor != "postgresql":
         cursor.execute(f'ANALYZE "{table}"')
         return
@@ -321,7 +327,11 @@ def analyse_quickly(cursor: Any, table: str, *, vendor: str) -> None:
                    "ORDER BY attnum", [table])
     columns = ", ".join(f'"{name}"' for (name,) in cursor.fetchall())
     if columns:
+        cursor.execute("SELECT current_setting('default_statistics_target')")
+        (previous,) = cursor.fetchone()
+        cursor.execute("SELECT set_config('default_statistics_target', %s, true)", [str(QUICK_STATISTICS_TARGET)])
         cursor.execute(f'ANALYZE "{table}" ({columns})')
+        cursor.execute("SELECT set_config('default_statistics_target', %s, true)", [previous])
 
 
 def _without_pending_checks(cursor: Any, statements: list[str]) -> None:

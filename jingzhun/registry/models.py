@@ -61,7 +61,9 @@ class CodeItem(models.Model):
 
 class Household(TimeStampedModel):
     household_number = models.CharField(_("household number"), max_length=20, unique=True)
-    area = models.ForeignKey("areas.Area", verbose_name=_("village"), on_delete=models.PROTECT, related_name="households")
+    # Indexed by household_area_idx (area, household_number), which serves the area's own lookups too.
+    area = models.ForeignKey("areas.Area", verbose_name=_("village"), on_delete=models.PROTECT, related_name="households",
+                             db_index=False)
     group_name = models.CharField(_("villager group"), max_length=60, blank=True)
     natural_village = models.CharField(_("natural village"), max_length=60, blank=True)
     address = models.CharField(_("address"), max_length=200, blank=True)
@@ -75,7 +77,7 @@ class Household(TimeStampedModel):
     relocation_mode = models.CharField(_("relocation mode"), max_length=60, blank=True)
     resettlement_address = models.CharField(_("resettlement address"), max_length=200, blank=True)
     # Denormalised for lists and search; maintained by the services.
-    head_name = models.CharField(_("head of household"), max_length=60, blank=True, db_index=True)
+    head_name = models.CharField(_("head of household"), max_length=60, blank=True)  # searched through the members' names
     member_count = models.PositiveSmallIntegerField(_("members"), default=0)
     is_active = models.BooleanField(_("active"), default=True)
     version = models.PositiveIntegerField(_("version"), default=1)
@@ -96,8 +98,9 @@ class Person(TimeStampedModel):
     sex = models.CharField(_("sex"), max_length=1)
     id_type = models.CharField(_("ID type"), max_length=20, default="resident_id")
     id_number = models.CharField(_("ID number"), max_length=22)
-    # First 18 characters, upper case: the identity that must be unique in the whole registry.
-    id_base = models.CharField(_("identity number"), max_length=18, unique=True)
+    # First 18 characters, upper case: the identity that must be unique in the whole registry (the
+    # constraint person_unique_id_base: one index, without the pattern-ops copy `unique=True` adds).
+    id_base = models.CharField(_("identity number"), max_length=18)
     birth_date = models.DateField(_("birth date"))
     relation = models.CharField(_("relationship to head"), max_length=30)
     ethnicity = models.CharField(_("ethnic group"), max_length=4, blank=True)
@@ -118,6 +121,7 @@ class Person(TimeStampedModel):
                 fields=["household"], condition=Q(relation="head", status="active"), name="person_one_head_per_household"
             ),
             models.CheckConstraint(condition=Q(sex__in=["1", "2"]), name="person_sex_1_or_2"),
+            models.UniqueConstraint(fields=["id_base"], name="person_unique_id_base"),
         ]
 
     def __str__(self) -> str:
@@ -127,7 +131,9 @@ class Person(TimeStampedModel):
 class HouseholdYear(TimeStampedModel):
     """One household in one year: status, causes, income block, production and living conditions."""
 
-    household = models.ForeignKey(Household, verbose_name=_("household"), on_delete=models.PROTECT, related_name="years")
+    # Indexed by householdyear_unique_year (household, year).
+    household = models.ForeignKey(Household, verbose_name=_("household"), on_delete=models.PROTECT, related_name="years",
+                                  db_index=False)
     year = models.PositiveSmallIntegerField(_("year"))
     status = models.CharField(_("status"), max_length=20)
     identification_standard = models.CharField(_("identification standard"), max_length=4, blank=True)
@@ -216,7 +222,9 @@ class HouseholdYear(TimeStampedModel):
 class PersonYear(TimeStampedModel):
     """One member in one year: the attributes that change."""
 
-    person = models.ForeignKey(Person, verbose_name=_("member"), on_delete=models.PROTECT, related_name="years")
+    # Indexed by personyear_unique_year (person, year).
+    person = models.ForeignKey(Person, verbose_name=_("member"), on_delete=models.PROTECT, related_name="years",
+                               db_index=False)
     year = models.PositiveSmallIntegerField(_("year"))
     health = models.CharField(_("health"), max_length=20, blank=True)
     labour_ability = models.CharField(_("labour ability"), max_length=20, blank=True)

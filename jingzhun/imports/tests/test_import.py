@@ -239,6 +239,7 @@ def test_interrupted_merge_leaves_the_registry_as_it_was(personas, tmp_path, mon
     outcome = import_check(actor=personas.village_officer, path=write_xlsx(tmp_path / "a.xlsx", rows), mode=mode,
                            report_dir=tmp_path)
     monkeypatch.setattr(validate, "CHUNK_ROWS", 3)  # one household per chunk: two are written before the stop
+    monkeypatch.setattr(import_services, "WRITE_ROWS", 1)  # each chunk written as soon as it is checked
     real = import_services.write_new_households
     calls = {"n": 0}
 
@@ -359,6 +360,7 @@ def test_interrupted_large_import_leaves_indexes_and_registry_as_they_were(perso
 
     settings.IMPORT_REBUILD_INDEXES_MIN_ROWS = 1
     monkeypatch.setattr(validate, "CHUNK_ROWS", 3)
+    monkeypatch.setattr(import_services, "WRITE_ROWS", 1)
     before = _registry_schema()
     real = import_services.write_new_households
     calls = {"n": 0}
