@@ -12,18 +12,22 @@ household).
 
 from __future__ import annotations
 
+import contextvars
 import hashlib
 import re
 import shutil
+import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import wait as futures_wait
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import polars as pl
 from django.conf import settings
-from django.db import transaction
+from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -262,19 +266,24 @@ def import_write(*, actor: Any, outcome: ImportOutcome, progress: Callable[[int]
             lock_registry()
             writer = _ChunkWriter(actor, batch, year=batch.year)  # sizes read under the lock
             try:
-                table = open_table(path, encoding=batch.encoding or None)
-                tick = reporter(batch.pk, progress)
-                checked = check_file(table, actor=actor, year=batch.year, progress=tick, on_chunk=writer.write)
-            except FileProblem as exc:
-                raise ImportFileError(FILE_MESSAGES.get(exc.code, exc.code), code=exc.code) from exc
-            outcome.checked = checked
-            checked.problems.extend(writer.late)
-            if checked.file_problem is not None or writer.failed or (
-                    batch.mode == ImportBatch.Mode.ALL_OR_NOTHING and checked.problems):
-                raise _RollBack
-            tick(0)
-            writer.finish()  # can take a while after a large import: indexes are built again
-            tick(0)
+                try:
+                    table = open_table(path, encoding=batch.encoding or None)
+                    tick = reporter(batch.pk, progress)
+                    checked = check_file(table, actor=actor, year=batch.year, progress=tick, on_chunk=writer.write,
+                                         database_lock=writer.database)
+                except FileProblem as exc:
+                    raise ImportFileError(FILE_MESSAGES.get(exc.code, exc.code), code=exc.code) from exc
+                outcome.checked = checked
+                writer.wait()
+                checked.problems.extend(writer.late)
+                if checked.file_problem is not None or writer.failed or (
+                        batch.mode == ImportBatch.Mode.ALL_OR_NOTHING and checked.problems):
+                    raise _RollBack
+                tick(0)
+                writer.finish()  # can take a while after a large import: indexes are built again
+                tick(0)
+            finally:
+                writer.close()  # no write may still run when the transaction ends
             audit_record(actor=actor, action=IMPORT_MERGED, target_type="imports.batch", target_id=batch.pk,
                          after={"created": writer.created, "updated": writer.updated, "unchanged": writer.unchanged,
                                 "rejected_households": len(checked.rejected_households)})
@@ -315,11 +324,19 @@ def _finish(outcome: ImportOutcome, checked: CheckedFile, *, created: int, updat
 
 
 REBUILT_TABLES = (Household, Person, HouseholdYear, PersonYear, StatusEvent)
-WRITE_ROWS = 200_000  # new members gathered (over a few checked chunks) before they are written
+WRITE_ROWS = 100_000  # new members gathered (over a few checked chunks) before they are written
 
 
 class _ChunkWriter:
-    """Receives each checked chunk: writes its new households in bulk and merges its registered ones."""
+    """Receives each checked chunk: gathers its new households and writes them in bulk, a few
+    chunks at a time, in a writer thread on the import's own connection and transaction (so the
+    next chunks are checked while the database takes in these); merges its registered households
+    (on the calling thread, once the writer is idle).
+
+    One write runs at a time. While it runs, the checking thread reads the database only under
+    ``database`` (a lock the writer holds for each write), and nothing else touches the connection.
+    An error in the writer is raised on the calling thread at the next chunk, ``wait`` or ``finish``;
+    ``close`` must be called before the transaction ends."""
 
     def __init__(self, actor: Any, batch: ImportBatch, *, year: int | None) -> None:
         self.actor, self.batch, self.year = actor, batch, year
@@ -338,6 +355,11 @@ class _ChunkWriter:
         self.audit_indexes = SuspendedIndexes((AuditEvent,))  # one event per new household
         self.pending: list[pl.DataFrame] = []  # checked new households not yet written
         self.pending_rows = 0
+        self.database = threading.Lock()
+        self._connection = connections[DEFAULT_DB_ALIAS]
+        self._connection.inc_thread_sharing()
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="jingzhun-import-write")
+        self._writing: Future[None] | None = None
 
     def write(self, chunk: ChunkResult) -> None:
         self.problems_seen += chunk.problems
@@ -349,8 +371,11 @@ class _ChunkWriter:
             self.pending_rows += chunk.new_rows.height
         if chunk.existing or self.pending_rows >= WRITE_ROWS:
             self._write_pending(may_drop_indexes=not chunk.existing)
-        if chunk.existing and self.indexes.active:
-            # Registered households are merged through the services, whose lookups need the indexes.
+        if not chunk.existing:
+            return
+        self.wait()  # registered households are merged here, through the services
+        if self.indexes.active:
+            # The services' lookups need the indexes.
             self.indexes.restore()
             self.merging = True
         for group in chunk.existing:
@@ -367,27 +392,50 @@ class _ChunkWriter:
             self.unchanged += result == "unchanged"
 
     def _write_pending(self, *, may_drop_indexes: bool = True) -> None:
-        """Write the new households gathered so far (a few chunks at a time: fewer, larger COPYs,
-        whose blocks are encoded while the previous block is sent)."""
+        """Hand the new households gathered so far to the writer thread (after the previous write)."""
         if not self.pending:
             return
         rows = pl.concat(self.pending, how="vertical_relaxed")
         self.pending, self.pending_rows = [], 0
-        self.members_written += rows.height
-        households_written = self.created + rows["household_number"].n_unique()  # with these
-        minimum = settings.IMPORT_REBUILD_INDEXES_MIN_ROWS
-        if minimum and may_drop_indexes and not self.merging and worth_suspending(self.members_written, self.members_before, minimum=minimum):
-            self.indexes.suspend()
-        if minimum and worth_suspending(households_written, self.events_before, minimum=minimum // 3):
-            self.audit_indexes.suspend()
-        self.created += write_new_households(rows, actor=self.actor, year=self.year)
-        reset_sequences()  # the services take keys from the sequences; move them past the bulk keys
+        self.wait()
+        context = contextvars.copy_context()  # the audit source of the import, among others
+        self._writing = self._pool.submit(context.run, self._write_rows, rows, may_drop_indexes)
+
+    def _write_rows(self, rows: pl.DataFrame, may_drop_indexes: bool) -> None:
+        """In the writer thread: write ``rows`` (new households) in bulk on the import's connection."""
+        connections[DEFAULT_DB_ALIAS] = self._connection
+        with self.database:
+            self.members_written += rows.height
+            households_written = self.created + rows["household_number"].n_unique()  # with these
+            minimum = settings.IMPORT_REBUILD_INDEXES_MIN_ROWS
+            if minimum and may_drop_indexes and not self.merging \
+                    and worth_suspending(self.members_written, self.members_before, minimum=minimum):
+                self.indexes.suspend()
+            if minimum and worth_suspending(households_written, self.events_before, minimum=minimum // 3):
+                self.audit_indexes.suspend()
+            self.created += write_new_households(rows, actor=self.actor, year=self.year)
+            reset_sequences()  # the services take keys from the sequences; move them past the bulk keys
+
+    def wait(self) -> None:
+        """Wait for the write under way, if any; raises its error."""
+        writing, self._writing = self._writing, None
+        if writing is not None:
+            writing.result()
 
     def finish(self) -> None:
         """Write what is still gathered, then build again the indexes a large import dropped."""
         self._write_pending()
+        self.wait()
         self.indexes.restore()
         self.audit_indexes.restore()
+
+    def close(self) -> None:
+        """Let the write under way end (its error, if any, was or will be raised by ``wait``) and stop
+        the writer thread."""
+        if self._writing is not None:
+            futures_wait([self._writing])
+        self._pool.shutdown(wait=True)
+        self._connection.dec_thread_sharing()
 
 
 def _clean_member(member: dict[str, Any]) -> dict[str, Any]:

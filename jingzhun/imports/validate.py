@@ -12,6 +12,7 @@ income items).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -151,10 +152,12 @@ SCREEN = True  # False sends every row through the exact checks (the screen's eq
 
 
 def check_file(table: Table, *, actor: Any, year: int | None, progress: Callable[[int], None] | None = None,
-               on_chunk: Callable[[ChunkResult], None] | None = None) -> CheckedFile:
+               on_chunk: Callable[[ChunkResult], None] | None = None,
+               database_lock: AbstractContextManager[Any] | None = None) -> CheckedFile:
     """Check the whole file, a chunk of whole households at a time, in bounded memory. Returns the
     problems and the rejected households; ``on_chunk`` (the writer) receives each chunk's valid
-    households. Nothing here writes to the database."""
+    households. Nothing here writes to the database; its reads of the database hold
+    ``database_lock`` (when the writer may be using the connection from another thread)."""
     header_map = map_headers(table.header)
     problems: list[Problem] = []
     checked = CheckedFile(table.header, header_map.columns, header_map.unknown, problems, {})
@@ -163,7 +166,8 @@ def check_file(table: Table, *, actor: Any, year: int | None, progress: Callable
             problems.append(Problem(1, column.zh, "", "missing_column", MESSAGES["missing_column"], {"column": column.zh}))
         checked.file_problem = problems[0]
         return checked
-    run = _Run(checked, header_map.columns, actor=actor, year=year, on_chunk=on_chunk)
+    run = _Run(checked, header_map.columns, actor=actor, year=year, on_chunk=on_chunk,
+               database_lock=database_lock or nullcontext())
     # Reading and the column-wise screen (no database) run a chunk or two ahead, in a worker
     # thread, while this thread checks against the registry and the writer waits on the database.
     prepared = ((chunk, run.screen(chunk)) for chunk in _chunks(table, header_map.columns))
@@ -230,8 +234,10 @@ class _Run:
     already looked up, the code lists."""
 
     def __init__(self, checked: CheckedFile, columns: dict[int, Column], *, actor: Any,
-                 year: int | None, on_chunk: Callable[[ChunkResult], None] | None) -> None:
+                 year: int | None, on_chunk: Callable[[ChunkResult], None] | None,
+                 database_lock: AbstractContextManager[Any]) -> None:
         self.checked, self.columns = checked, columns
+        self.database = database_lock
         self.actor, self.year, self.on_chunk = actor, year, on_chunk
         self.lookup = code_lookup()
         self.relation_sex = relation_sexes()
@@ -279,7 +285,9 @@ class _Run:
         if bad_rows:
             invalid |= set(typed.filter(pl.col("_row").is_in(sorted(bad_rows)))["household_number"].drop_nulls().to_list())
         groups = self._exact_households(typed, households, invalid, problems)
-        existing = self._registry(typed, households, groups, invalid, problems)
+        registered_before = self.last_household or self.last_person  # else nothing to look up
+        with self.database if registered_before else nullcontext():
+            existing = self._registry(typed, households, groups, invalid, problems)
         checked.problems.extend(problems)
         rejected = typed.filter(pl.col("household_number").is_in(sorted(invalid)) | pl.col("household_number").is_null()
                                 | pl.col("_row").is_in(sorted(bad_rows)))
@@ -329,7 +337,10 @@ class _Run:
     def _areas(self, typed: pl.DataFrame, problems: list[Problem]) -> set[int]:
         bad: set[int] = set()
         codes = typed["area_code"].drop_nulls().unique().to_list()
-        self.areas.update(_area_problems(self.actor, [c for c in codes if c not in self.areas]))
+        unseen = [c for c in codes if c not in self.areas]
+        if unseen:
+            with self.database:
+                self.areas.update(_area_problems(self.actor, unseen))
         for code in codes:
             found = self.areas[code]
             if found is None:
