@@ -86,13 +86,14 @@ def _copy(cursor: Any, table: str, columns: list[str], model: Any, frame: pl.Dat
                                  if f.column in columns and f.get_internal_type() in ("CharField", "TextField"))
         options = f"FORMAT csv, FORCE_NOT_NULL ({text_columns})" if text_columns else "FORMAT csv"
     quoted = ", ".join(f'"{c}"' for c in columns)
+    column_types = [types[c] for c in columns]
     raw = cursor.cursor
     with raw.copy(f'COPY "{table}" ({quoted}) FROM STDIN ({options})', writer=QueuedLibpqWriter(raw)) as copy:
         if binary:
             copy.write(pgcopy.SIGNATURE)
         for block in blocks(frame, COPY_ROWS):
             if binary:
-                copy.write(pgcopy.encode_rows(block, [types[c] for c in columns]))
+                copy.write(pgcopy.encode_rows(block, column_types))
             else:
                 buffer = io.BytesIO()
                 block.write_csv(buffer, include_header=False, float_precision=2, datetime_format="%Y-%m-%d")

@@ -354,7 +354,6 @@ class _ChunkWriter:
         self.indexes = SuspendedIndexes(REBUILT_TABLES, unique=not Person.objects.exists())
         self.audit_indexes = SuspendedIndexes((AuditEvent,))  # one event per new household
         self.pending: list[pl.DataFrame] = []  # checked new households not yet written
-        self.pending_rows = 0
         self.database = threading.Lock()
         self._connection = connections[DEFAULT_DB_ALIAS]
         self._connection.inc_thread_sharing()
@@ -368,8 +367,7 @@ class _ChunkWriter:
             return  # everything will be rolled back; keep checking only
         if not chunk.new_rows.is_empty():
             self.pending.append(chunk.new_rows)
-            self.pending_rows += chunk.new_rows.height
-        if chunk.existing or self.pending_rows >= WRITE_ROWS:
+        if chunk.existing or sum(rows.height for rows in self.pending) >= WRITE_ROWS:
             self._write_pending(may_drop_indexes=not chunk.existing)
         if not chunk.existing:
             return
@@ -396,7 +394,7 @@ class _ChunkWriter:
         if not self.pending:
             return
         rows = pl.concat(self.pending, how="vertical_relaxed")
-        self.pending, self.pending_rows = [], 0
+        self.pending = []
         self.wait()
         context = contextvars.copy_context()  # the audit source of the import, among others
         self._writing = self._pool.submit(context.run, self._write_rows, rows, may_drop_indexes)

@@ -160,11 +160,11 @@ class AnalysisCommand(BaseCommand):
             done()
             names = snapshot_area_names(snapshot)
             return snapshot, area or snapshot.area_code, lambda codes: names
-        from jingzhun.accounts.models import User
         from jingzhun.accounts.scope import scope_roots
+        from jingzhun.accounts.selectors import active_user
         from jingzhun.screening.analysis import scoped_snapshot
 
-        user = User.objects.filter(username=options["user"], is_active=True).first()
+        user = active_user(options["user"])
         if user is None:
             raise Usage(_("No active account %(user)s."), "--user", user=options["user"])
         if not area:

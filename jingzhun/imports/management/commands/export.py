@@ -7,20 +7,19 @@ format follows the extension (.csv or .xlsx). Exit 0 on success, 2 on a usage er
 from __future__ import annotations
 
 import os
-import sys
 import tempfile
 from pathlib import Path
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import CommandParser
 
-from jingzhun.accounts.models import User
+from jingzhun.accounts.commands import AccountCommand
 from jingzhun.core.exceptions import DomainError
 from jingzhun.registry.exports import households_csv, households_xlsx
 from jingzhun.registry.selectors import household_search
 
 
-class Command(BaseCommand):
+class Command(AccountCommand):
     help = "Export the households an account can see to CSV or XLSX. 导出农户名单。"
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -32,19 +31,13 @@ class Command(BaseCommand):
         parser.add_argument("--year", type=int)
         parser.add_argument("--encoding", choices=["utf-8", "gbk"], default="utf-8", help="CSV encoding")
 
-    def fail(self, message: str) -> None:
-        self.stderr.write(message)
-        sys.exit(2)
-
     def handle(self, *args: Any, **options: Any) -> None:
         out: Path = options["out"]
         if out.suffix.lower() not in (".csv", ".xlsx"):
             self.fail("输出文件须以 .csv 或 .xlsx 结尾。 The output file must end in .csv or .xlsx.")
         if not out.parent.is_dir():
             self.fail(f"目录不存在：{out.parent}。 No such directory: {out.parent}.")
-        user = User.objects.filter(username=options["user"], is_active=True).first()
-        if user is None:
-            self.fail(f"没有账号 {options['user']}。 No active account {options['user']!r}.")
+        user = self.account(options["user"])
         households = household_search(actor=user, query=options["q"], area_code=options["area"],
                                       status=options["status"], year=options["year"])
         filters = {k: options[k] for k in ("q", "area", "status", "year")}

@@ -13,16 +13,16 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import CommandParser
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-from jingzhun.accounts.models import User
+from jingzhun.accounts.commands import AccountCommand
 from jingzhun.core.exceptions import DomainError
 from jingzhun.imports.models import ImportBatch
 from jingzhun.imports.services import ImportOutcome, import_batch_create, import_check, import_write
 
 
-class Command(BaseCommand):
+class Command(AccountCommand):
     help = "Import households and members from XLSX or CSV (UTF-8, UTF-8 BOM, GBK, GB18030). 导入建档立卡数据。"
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -34,17 +34,11 @@ class Command(BaseCommand):
         parser.add_argument("--encoding", help="utf-8, gbk or gb18030 (detected when omitted)")
         parser.add_argument("--report", type=Path, help="where to write the XLSX report of problems")
 
-    def fail(self, message: str) -> None:
-        self.stderr.write(message)
-        sys.exit(2)
-
     def handle(self, *args: Any, **options: Any) -> None:
         path: Path = options["file"]
         if not path.is_file():
             self.fail(f"找不到文件 {path}。 File not found: {path}.")
-        user = User.objects.filter(username=options["user"], is_active=True).first()
-        if user is None:
-            self.fail(f"没有账号 {options['user']}。 No active account {options['user']!r}.")
+        user = self.account(options["user"])
         report_target: Path | None = options["report"]
         with tempfile.TemporaryDirectory() as tmp, Progress(
             TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed:,} 行 rows"), TimeElapsedColumn(),

@@ -18,19 +18,20 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import CommandParser
 from django.utils import timezone
 from rich.console import Console
 from rich.progress import Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from jingzhun.accounts.commands import AccountCommand
 from jingzhun.screening.catalogue.base import DATA_SOURCES
 from jingzhun.screening.models import DepartmentSource
 
 PRINTED_PROBLEMS = 1000
 
 
-class Command(BaseCommand):
+class Command(AccountCommand):
     help = "Department lists for comparison (部门比对数据): load a file, list what is loaded."
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -46,16 +47,9 @@ class Command(BaseCommand):
         listing = actions.add_parser("list", help="the lists loaded for the account's areas")
         listing.add_argument("--user", required=True)
 
-    def fail(self, message: str) -> None:
-        self.stderr.write(message)
-        sys.exit(2)
-
     def handle(self, *args: Any, **options: Any) -> None:
-        from jingzhun.accounts.models import User
 
-        user = User.objects.filter(username=options["user"], is_active=True).first()
-        if user is None:
-            self.fail(f"没有账号 {options['user']}。 No active account {options['user']!r}.")
+        user = self.account(options["user"])
         if options["action"] == "load":
             self._load(user, options)
         else:

@@ -13,22 +13,22 @@ Exit 0 when the run finished, 2 on a usage error (a clear message, never a trace
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import CommandParser
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from jingzhun.accounts.commands import AccountCommand
 from jingzhun.screening.catalogue.base import GROUPS
 from jingzhun.screening.engines import ENGINES
 
 STAGES = {"snapshot": "读取数据 snapshot", "features": "特征表 features", "rules": "规则 rules", "writing": "写入 writing"}
 
 
-class Command(BaseCommand):
+class Command(AccountCommand):
     help = "Run the screening rules and print the hits per rule. 运行筛查规则。"
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -44,10 +44,6 @@ class Command(BaseCommand):
         parser.add_argument("--with-data", nargs="*", default=[], metavar="SOURCE",
                             help="department lists present in the snapshot (enables the exclusion rules; "
                                  "default: those its manifest names)")
-
-    def fail(self, message: str) -> None:
-        self.stderr.write(message)
-        sys.exit(2)
 
     def handle(self, *args: Any, **options: Any) -> None:
         unknown = [g for g in options["rules"] if g != "quality" and g not in GROUPS]
@@ -100,7 +96,6 @@ class Command(BaseCommand):
         return result.counts(), rules, result.persons, result.seconds
 
     def _on_database(self, options: dict[str, Any], engine_options: dict[str, Any], progress: Any) -> tuple:
-        from jingzhun.accounts.models import User
         from jingzhun.accounts.scope import scope_roots
         from jingzhun.core.exceptions import DomainError
         from jingzhun.screening import catalogue
@@ -108,9 +103,7 @@ class Command(BaseCommand):
 
         if not options["user"]:
             self.fail("请用 --user 指定账号，或用 --snapshot 指定快照目录。 Give --user NAME, or --snapshot DIR.")
-        user = User.objects.filter(username=options["user"], is_active=True).first()
-        if user is None:
-            self.fail(f"没有账号 {options['user']}。 No active account {options['user']!r}.")
+        user = self.account(options["user"])
         area = options["area"] or next(iter(scope_roots(user)), "")
         if not area:
             self.fail("账号没有辖区，请用 --area 指定。 The account has no area; give --area CODE.")

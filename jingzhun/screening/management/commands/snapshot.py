@@ -8,14 +8,15 @@ error.
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import CommandParser
+
+from jingzhun.accounts.commands import AccountCommand
 
 
-class Command(BaseCommand):
+class Command(AccountCommand):
     help = "Write a screening snapshot (Parquet) of an area for a year. 导出筛查快照。"
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -24,18 +25,11 @@ class Command(BaseCommand):
         parser.add_argument("--area", default="", help="12-digit area code inside the account's areas")
         parser.add_argument("--out", type=Path, required=True, help="directory to write (created)")
 
-    def fail(self, message: str) -> None:
-        self.stderr.write(message)
-        sys.exit(2)
-
     def handle(self, *args: Any, **options: Any) -> None:
-        from jingzhun.accounts.models import User
         from jingzhun.accounts.scope import code_in_scope, scope_roots
         from jingzhun.screening.export import snapshot_from_database
 
-        user = User.objects.filter(username=options["user"], is_active=True).first()
-        if user is None:
-            self.fail(f"没有账号 {options['user']}。 No active account {options['user']!r}.")
+        user = self.account(options["user"])
         area = options["area"] or next(iter(scope_roots(user)), "")
         if not area or not code_in_scope(user, area):
             self.fail(f"区域 {area or '（空）'} 不在账号辖区内。 Area {area or '(none)'} is not in the account's areas.")
